@@ -1,0 +1,1 @@
+"""iCalendar export and import (RFC 5545)."""

@@ -1,0 +1,80 @@
+"""Flask CLI commands: `flask --app wsgi demo` (and `db upgrade` from Flask-Migrate)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from booking.clock import utcnow
+from booking.database import writing
+from booking.errors import SlotUnavailable
+from booking.extensions import db
+from booking.models import Business, Service
+from booking.operations.bookings import BookingRequest, create_booking
+from booking.operations.customers import CustomerDetails
+from booking.operations.services import create_service
+from booking.operations.staff import create_staff, set_weekly_hours
+from booking.operations.tenants import SignupRequest, sign_up
+from booking.timezones import zone
+
+DEMO_SLUG = "demo"
+DEMO_OWNER = ("owner@demo.example.com", "demo-password-123")
+WEEK = {"mon": [(540, 720), (780, 1020)], "tue": [(540, 720), (780, 1020)], "wed": [(540, 720), (780, 1020)],
+        "thu": [(540, 720), (780, 1080)], "fri": [(540, 720), (780, 960)], "sat": [(540, 780)]}
+CUSTOMERS = [("Jana Müller", "jana@example.com"), ("Luis García", "luis@example.com"),
+             ("Amelia Brown", "amelia@example.com"), ("Kenji Sato", "kenji@example.com")]
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(demo)
+
+
+def _fill_demo(now: datetime) -> Business:
+    business, _owner, _key = sign_up(SignupRequest(
+        business_name="Praxis Sonnenschein (demo)", slug=DEMO_SLUG, timezone="Europe/Berlin", locale="en",
+        owner_name="Olivia Owner", owner_email=DEMO_OWNER[0], owner_password=DEMO_OWNER[1]), now)
+    anna = create_staff(business, {"name": "Dr. Anna Weber"}, now)
+    ben = create_staff(business, {"name": "Ben Schmidt", "timezone": "Europe/Berlin"}, now)
+    for member in (anna, ben):
+        set_weekly_hours(member, WEEK)
+    create_service(business, {"name": "Consultation", "duration_minutes": 30, "buffer_after_minutes": 5,
+                              "slot_interval_minutes": 15, "staff_ids": [anna.id, ben.id],
+                              "description": "A first talk about what you need.", "price": "45.00"}, now)
+    create_service(business, {"name": "Treatment", "duration_minutes": 60, "buffer_before_minutes": 5,
+                              "buffer_after_minutes": 10, "staff_ids": [anna.id], "price": "90.00"}, now)
+    create_service(business, {"name": "Back school (group)", "duration_minutes": 45, "capacity": 3,
+                              "staff_ids": [ben.id]}, now)
+    _demo_bookings(business, now)
+    return business
+
+
+def _demo_bookings(business: Business, now: datetime) -> None:
+    services = list(db.session.scalars(select(Service).where(Service.business_id == business.id)))
+    tz = zone(business.timezone)
+    today = now.astimezone(tz).date()
+    for n, (name, email) in enumerate(CUSTOMERS * 2):
+        day = today + timedelta(days=1 + n)
+        start = datetime.combine(day, time(9 + n % 4, 0), tz)
+        request = BookingRequest(service_id=services[n % 2].id, staff_id=None, start=start,
+                                 customer=CustomerDetails(name=name, email=email), source="staff")
+        try:
+            create_booking(business, request, now, "system")
+        except SlotUnavailable:
+            continue  # a closed day (Sunday): the demo simply has one booking fewer
+
+
+@click.command("demo")
+def demo() -> None:
+    """Fill a demo business and print its public URL and the owner's login."""
+    with writing():
+        business = db.session.scalar(select(Business).where(Business.slug == DEMO_SLUG))
+        if business is None:
+            business = _fill_demo(utcnow())
+            db.session.commit()
+            click.echo("Demo business created.")
+        else:
+            click.echo("Demo business already exists.")
+    click.echo(f"Public booking page: /b/{business.slug}")
+    click.echo(f"Owner login at /login: {DEMO_OWNER[0]} / {DEMO_OWNER[1]}")

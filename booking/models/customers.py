@@ -1,0 +1,26 @@
+"""Customers of one business, found again by email."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from booking.extensions import db
+from booking.models.base import UTCDateTime
+
+CHANNELS = ("email", "sms", "none")
+
+
+class Customer(db.Model):
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("business_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))  # stored lower-cased
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    preferred_channel: Mapped[str] = mapped_column(String(8), default="email")
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Use cases. They take `business` and `now`, raise domain errors, flush but never commit."""

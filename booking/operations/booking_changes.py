@@ -1,0 +1,79 @@
+"""Changes to an existing booking: move, cancel, status, and the customer's cut-off."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from booking.errors import Conflict, SlotUnavailable, TooLate
+from booking.models import Booking, Business
+from booking.operations.audit import record_booking_event
+from booking.operations.availability import available_slots, nearest_alternatives
+from booking.operations.bookings import ONE_SECOND, flush_or_lose, place_booking, staff_offering, lock_staff
+
+# Which status may follow which; a cancelled booking gave its time away, so it stays cancelled.
+TRANSITIONS = {
+    "confirmed": {"arrived", "completed", "no_show", "cancelled"},
+    "arrived": {"completed", "no_show", "confirmed", "cancelled"},
+    "completed": {"arrived", "no_show"},
+    "no_show": {"arrived", "completed", "confirmed"},
+    "cancelled": set(),
+}
+
+
+def check_cutoff(business: Business, booking: Booking, now: datetime) -> None:
+    """Customers may change a booking only until `cancellation_cutoff_hours` before its start."""
+    deadline = booking.start_utc - timedelta(hours=business.cancellation_cutoff_hours)
+    if now > deadline:
+        raise TooLate(f"Changes are possible until {business.cancellation_cutoff_hours} hours before "
+                      "the appointment. Please call the business.", deadline=deadline.isoformat())
+
+
+def move_booking(business: Business, booking: Booking, new_start: datetime | None, new_staff_id: int | None,
+                 now: datetime, actor: str, source: str = "staff") -> Booking:
+    """Move to another start and/or staff member; SlotUnavailable (with alternatives) if taken."""
+    if booking.status != "confirmed":
+        raise Conflict("Only a confirmed booking can be moved.")
+    service = booking.service
+    start = new_start or booking.start_utc
+    target = staff_offering(service, new_staff_id or booking.staff_id, business)
+    lock_staff([booking.staff_id, target[0].id])
+    if not available_slots(business, service, target, start, start + ONE_SECOND, now, source,
+                           exclude_booking_id=booking.id):
+        raise SlotUnavailable(nearest_alternatives(business, service, target, start, now, source,
+                                                   exclude_booking_id=booking.id))
+    before = {"start": booking.start_utc.isoformat(), "staff_id": booking.staff_id}
+    booking.staff_id = target[0].id
+    place_booking(booking, service, start)
+    _touch(booking, now)
+    flush_or_lose(business, service, target, start, now, source, exclude_booking_id=booking.id)
+    record_booking_event(booking, actor, "moved", now, before=before,
+                         after={"start": start.isoformat(), "staff_id": booking.staff_id})
+    return booking
+
+
+def cancel_booking(booking: Booking, now: datetime, actor: str, reason: str | None = None) -> Booking:
+    """Cancel (idempotent: cancelling a cancelled booking changes nothing)."""
+    if booking.status == "cancelled":
+        return booking
+    return change_status(booking, "cancelled", now, actor, reason=reason)
+
+
+def change_status(booking: Booking, status: str, now: datetime, actor: str, reason: str | None = None) -> Booking:
+    """Arrived, completed, no-show, cancelled; refuses transitions that make no sense."""
+    if status == booking.status:
+        return booking
+    if status not in TRANSITIONS[booking.status]:
+        raise Conflict(f"A {booking.status} booking cannot become {status}.")
+    before = booking.status
+    booking.status = status
+    _touch(booking, now)
+    details = {"before": before, "after": status}
+    if reason:
+        details["reason"] = reason
+    record_booking_event(booking, actor, "cancelled" if status == "cancelled" else "status", now, **details)
+    return booking
+
+
+def _touch(booking: Booking, now: datetime) -> None:
+    # Calendars recognise a change by a higher SEQUENCE (RFC 5545 3.8.7.4).
+    booking.sequence += 1
+    booking.updated_at = now

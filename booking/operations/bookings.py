@@ -1,0 +1,194 @@
+"""Bookings: create, move, cancel, status changes. Every write re-checks under a lock."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from booking.credentials import digest
+from booking.errors import Conflict, NotFound, SlotUnavailable
+from booking.extensions import db
+from booking.models import ACTIVE_STATUSES, Booking, Business, Service, Staff
+from booking.operations.audit import record_booking_event
+from booking.operations.availability import available_slots, from_epoch, nearest_alternatives
+from booking.operations.customers import CustomerDetails, find_or_create_customer
+from booking.operations.services import get_service
+from booking.operations.staff import get_staff
+from booking.timezones import zone
+
+ONE_SECOND = timedelta(seconds=1)
+# PostgreSQL: exclusion_violation, deadlock_detected, serialization_failure all mean "lost the race".
+RACE_SQLSTATES = {"23P01", "40P01", "40001"}
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    service_id: int
+    staff_id: int | None
+    start: datetime
+    customer: CustomerDetails
+    notes: str | None = None
+    idempotency_key: str | None = None
+    source: str = "online"
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    booking: Booking
+    manage_token: str
+    created: bool
+
+
+def manage_token_for(booking: Booking) -> str:
+    """The booking's manage token, derived from its UID with the server secret.
+
+    Only its digest is stored, yet an idempotent replay can hand the same link out again.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    mac = hmac.new(key, f"manage:{booking.uid}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def get_booking(business: Business, booking_id: int) -> Booking:
+    booking = db.session.scalar(select(Booking).where(Booking.id == booking_id,
+                                                      Booking.business_id == business.id))
+    if booking is None:
+        raise NotFound("No such booking.")
+    return booking
+
+
+def get_booking_by_token(token: str) -> Booking:
+    booking = db.session.scalar(select(Booking).where(Booking.manage_token_hash == digest(token)))
+    if booking is None:
+        raise NotFound("No booking for this link.")
+    return booking
+
+
+def list_bookings(business: Business, start: datetime | None, end: datetime | None,
+                  staff_id: int | None = None, status: str | None = None) -> list[Booking]:
+    query = select(Booking).where(Booking.business_id == business.id)
+    if start is not None:
+        query = query.where(Booking.end_utc > start)
+    if end is not None:
+        query = query.where(Booking.start_utc < end)
+    if staff_id is not None:
+        query = query.where(Booking.staff_id == staff_id)
+    if status is not None:
+        query = query.where(Booking.status == status)
+    return list(db.session.scalars(query.order_by(Booking.start_utc, Booking.id)))
+
+
+def lock_staff(staff_ids: list[int]) -> None:
+    """Serialize booking writes per staff member: a row lock on PostgreSQL (taken in id order,
+    so two writers never deadlock), and a write that SQLite's BEGIN IMMEDIATE already orders."""
+    for staff_id in sorted(set(staff_ids)):
+        db.session.execute(update(Staff).where(Staff.id == staff_id)
+                           .values(lock_version=Staff.lock_version + 1))
+
+
+def staff_offering(service: Service, staff_id: int | None, business: Business) -> list[Staff]:
+    offering = [member for member in service.staff if member.active]
+    if staff_id is None:
+        return offering
+    member = get_staff(business, staff_id)
+    if member not in offering:
+        raise SlotUnavailable([], message="This staff member does not offer this service.")
+    return [member]
+
+
+def _find_by_idempotency_key(business: Business, key: str | None) -> Booking | None:
+    if not key:
+        return None
+    return db.session.scalar(select(Booking).where(Booking.business_id == business.id,
+                                                   Booking.idempotency_key == key))
+
+
+def _replay(existing: Booking, req: BookingRequest) -> BookingResult:
+    same = (existing.service_id == req.service_id and existing.start_utc == req.start
+            and existing.customer.email == req.customer.email.strip().lower())
+    if not same:
+        raise Conflict("This idempotency key was already used for a different booking.")
+    return BookingResult(existing, manage_token_for(existing), created=False)
+
+
+def _pick_staff(business: Business, staff_ids: tuple[int, ...], start: datetime) -> int:
+    """Of the staff free at `start`, the one with the fewest bookings that local day (then lowest id)."""
+    tz = zone(business.timezone)
+    local_day = start.astimezone(tz).date()
+    day_start = datetime.combine(local_day, datetime.min.time(), tz)
+    day_end = datetime.combine(local_day + timedelta(days=1), datetime.min.time(), tz)
+    counts = dict(db.session.execute(
+        select(Booking.staff_id, func.count()).where(Booking.staff_id.in_(staff_ids),
+                                                     Booking.status.in_(ACTIVE_STATUSES),
+                                                     Booking.start_utc >= day_start, Booking.start_utc < day_end)
+        .group_by(Booking.staff_id)).all())
+    return min(staff_ids, key=lambda staff_id: (counts.get(staff_id, 0), staff_id))
+
+
+def _uid() -> str:
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    return f"booking-{uuid.uuid4().hex}@{host}"
+
+
+def flush_or_lose(business: Business, service: Service, staff: list[Staff], start: datetime,
+                   now: datetime, source: str, exclude_booking_id: int | None = None) -> None:
+    """Flush in a savepoint; the database refusing an overlap means this request lost a race."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except (IntegrityError, DBAPIError) as exc:
+        state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        if state not in RACE_SQLSTATES:
+            raise
+        raise SlotUnavailable(nearest_alternatives(business, service, staff, start, now, source,
+                                                   exclude_booking_id=exclude_booking_id)) from exc
+
+
+def create_booking(business: Business, req: BookingRequest, now: datetime, actor: str) -> BookingResult:
+    """Book `req.start`, or raise SlotUnavailable with the nearest alternatives."""
+    service = get_service(business, req.service_id)
+    existing = _find_by_idempotency_key(business, req.idempotency_key)
+    if existing is not None:
+        return _replay(existing, req)
+    staff = staff_offering(service, req.staff_id, business)
+    lock_staff([member.id for member in staff])
+    # A twin request holding the lock before us may have committed the same key meanwhile.
+    existing = _find_by_idempotency_key(business, req.idempotency_key)
+    if existing is not None:
+        return _replay(existing, req)
+    slots = available_slots(business, service, staff, req.start, req.start + ONE_SECOND, now, req.source)
+    if not slots:
+        raise SlotUnavailable(nearest_alternatives(business, service, staff, req.start, now, req.source))
+    booking = _new_booking(business, service, req, _pick_staff(business, slots[0].staff_ids, req.start), now)
+    flush_or_lose(business, service, staff, req.start, now, req.source)
+    record_booking_event(booking, actor, "created", now, start=req.start.isoformat(),
+                         staff_id=booking.staff_id, source=req.source)
+    return BookingResult(booking, manage_token_for(booking), created=True)
+
+
+def _new_booking(business: Business, service: Service, req: BookingRequest, staff_id: int,
+                 now: datetime) -> Booking:
+    customer = find_or_create_customer(business, req.customer, now)
+    booking = Booking(business_id=business.id, service_id=service.id, staff_id=staff_id,
+                      customer_id=customer.id, status="confirmed", source=req.source,
+                      is_group=service.capacity > 1, notes=req.notes, uid=_uid(), sequence=0,
+                      idempotency_key=req.idempotency_key, created_at=now, updated_at=now)
+    place_booking(booking, service, req.start)
+    booking.manage_token_hash = digest(manage_token_for(booking))
+    db.session.add(booking)
+    return booking
+
+
+def place_booking(booking: Booking, service: Service, start: datetime) -> None:
+    booking.start_utc = start
+    booking.end_utc = start + timedelta(minutes=service.duration_minutes)
+    booking.block_start_utc = start - timedelta(minutes=service.buffer_before_minutes)
+    booking.block_end_utc = booking.end_utc + timedelta(minutes=service.buffer_after_minutes)

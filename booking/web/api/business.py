@@ -1,0 +1,65 @@
+"""The business itself and its API keys."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify
+
+from booking.clock import utcnow
+from booking.extensions import db
+from booking.operations.tenants import create_api_key, revoke_api_key, update_business
+from booking.web.api.auth import authenticate_api_key
+from booking.web.api.schema import Fields, read_json_body
+from booking.web.formatting import business_json
+from booking.web.i18n import LANGUAGES
+
+bp = Blueprint("business", __name__)
+bp.before_request(authenticate_api_key)
+
+
+def _business_changes() -> dict:
+    body = Fields(read_json_body())
+    readers = {
+        "name": lambda: body.text("name", required=True),
+        "timezone": lambda: body.zone("timezone", required=True),
+        "locale": lambda: body.choice("locale", LANGUAGES, required=True),
+        "min_notice_minutes": lambda: body.integer("min_notice_minutes", True, 0, 60 * 24 * 365),
+        "max_advance_days": lambda: body.integer("max_advance_days", True, 1, 3660),
+        "cancellation_cutoff_hours": lambda: body.integer("cancellation_cutoff_hours", True, 0, 24 * 365),
+        "delay_notice_threshold_minutes": lambda: body.integer("delay_notice_threshold_minutes", True, 1, 24 * 60),
+        "reminder_offsets_minutes": lambda: _offsets(body),
+    }
+    changes = {name: read() for name, read in readers.items() if body.has(name)}
+    body.check()
+    return changes
+
+
+def _offsets(body: Fields) -> list[int] | None:
+    offsets = body.id_list("reminder_offsets_minutes", required=True)
+    if offsets is not None and any(o <= 0 or o > 60 * 24 * 30 for o in offsets):
+        body.errors["reminder_offsets_minutes"] = "each offset must be between 1 minute and 30 days"
+    return sorted(set(offsets or []), reverse=True)
+
+
+@bp.get("/business")
+def show_business():
+    return jsonify(business_json(g.business))
+
+
+@bp.patch("/business")
+def patch_business():
+    business = update_business(g.business, _business_changes(), utcnow())
+    db.session.commit()
+    return jsonify(business_json(business))
+
+
+@bp.post("/api-keys")
+def new_api_key():
+    key, secret = create_api_key(g.business, utcnow())
+    db.session.commit()
+    return jsonify({"id": key.id, "api_key": secret, "prefix": key.prefix}), 201
+
+
+@bp.delete("/api-keys/<int:key_id>")
+def delete_api_key(key_id: int):
+    revoke_api_key(g.business, key_id, utcnow())
+    db.session.commit()
+    return "", 204

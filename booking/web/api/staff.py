@@ -1,0 +1,142 @@
+"""Staff members, their weekly hours, date overrides and time off."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, g, jsonify
+
+from booking.clock import utcnow
+from booking.errors import InvalidInput
+from booking.extensions import db
+from booking.operations import staff as ops
+from booking.web.api.auth import authenticate_api_key
+from booking.web.api.schema import Fields, parse_ranges, read_json_body
+from booking.web.formatting import iso_in, staff_json
+
+bp = Blueprint("staff", __name__)
+bp.before_request(authenticate_api_key)
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _hours_json(hours: dict) -> dict:
+    return {day: [[_clock(s), _clock(e)] for s, e in ranges] for day, ranges in hours.items()}
+
+
+def _staff_fields(partial: bool) -> dict:
+    body = Fields(read_json_body())
+    fields = {"name": body.text("name", required=not partial)} if body.has("name") or not partial else {}
+    if body.has("email"):
+        fields["email"] = body.email("email")
+    if body.has("timezone"):
+        fields["timezone"] = body.zone("timezone")
+    body.check()
+    return fields
+
+
+@bp.post("/staff")
+def create_staff():
+    staff = ops.create_staff(g.business, _staff_fields(partial=False), utcnow())
+    db.session.commit()
+    return jsonify(staff_json(staff)), 201
+
+
+@bp.get("/staff")
+def list_staff():
+    return jsonify({"staff": [staff_json(member) for member in ops.list_staff(g.business)]})
+
+
+@bp.get("/staff/<int:staff_id>")
+def show_staff(staff_id: int):
+    staff = ops.get_staff(g.business, staff_id)
+    return jsonify(dict(staff_json(staff), hours=_hours_json(ops.weekly_hours(staff))))
+
+
+@bp.patch("/staff/<int:staff_id>")
+def patch_staff(staff_id: int):
+    staff = ops.get_staff(g.business, staff_id)
+    ops.update_staff(staff, _staff_fields(partial=True))
+    db.session.commit()
+    return jsonify(staff_json(staff))
+
+
+@bp.delete("/staff/<int:staff_id>")
+def delete_staff(staff_id: int):
+    ops.deactivate_staff(ops.get_staff(g.business, staff_id))
+    db.session.commit()
+    return "", 204
+
+
+@bp.put("/staff/<int:staff_id>/hours")
+def put_hours(staff_id: int):
+    staff = ops.get_staff(g.business, staff_id)
+    body = read_json_body()
+    hours, errors = {}, {}
+    for day, value in body.items():
+        if day not in ops.WEEKDAYS:
+            errors[day] = "unknown day; use " + ", ".join(ops.WEEKDAYS)
+            continue
+        try:
+            hours[day] = parse_ranges(value)
+        except ValueError as exc:
+            errors[day] = str(exc)
+    if errors:
+        raise InvalidInput(errors)
+    stored = ops.set_weekly_hours(staff, hours)
+    db.session.commit()
+    return jsonify(_hours_json(stored))
+
+
+def _parse_day(day: str) -> date:
+    try:
+        return date.fromisoformat(day)
+    except ValueError as exc:
+        raise InvalidInput({"date": "must be a date YYYY-MM-DD"}) from exc
+
+
+@bp.put("/staff/<int:staff_id>/overrides/<day>")
+def put_override(staff_id: int, day: str):
+    staff = ops.get_staff(g.business, staff_id)
+    on = _parse_day(day)
+    body = Fields(read_json_body())
+    try:
+        ranges = parse_ranges(body.data.get("hours")) if body.has("hours") else None
+    except ValueError as exc:
+        raise InvalidInput({"hours": str(exc)}) from exc
+    if ranges is None:
+        raise InvalidInput({"hours": "is required (an empty list closes the day)"})
+    override = ops.set_override(staff, on, ranges)
+    db.session.commit()
+    return jsonify({"date": on.isoformat(), "hours": [[_clock(s), _clock(e)] for s, e in override.ranges]})
+
+
+@bp.delete("/staff/<int:staff_id>/overrides/<day>")
+def delete_override(staff_id: int, day: str):
+    ops.delete_override(ops.get_staff(g.business, staff_id), _parse_day(day))
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/staff/<int:staff_id>/time-off")
+def add_time_off(staff_id: int):
+    staff = ops.get_staff(g.business, staff_id)
+    body = Fields(read_json_body())
+    start, end = body.moment("start", required=True), body.moment("end", required=True)
+    reason = body.text("reason")
+    body.check()
+    entry = ops.add_time_off(staff, start, end, reason)
+    db.session.commit()
+    tz = g.business.timezone
+    return jsonify({"id": entry.id, "staff_id": staff.id, "start": iso_in(entry.start_utc, tz),
+                    "end": iso_in(entry.end_utc, tz), "reason": entry.reason}), 201
+
+
+@bp.delete("/staff/<int:staff_id>/time-off/<int:time_off_id>")
+def delete_time_off(staff_id: int, time_off_id: int):
+    ops.delete_time_off(ops.get_staff(g.business, staff_id), time_off_id)
+    db.session.commit()
+    return "", 204
+
+

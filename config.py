@@ -1,0 +1,64 @@
+"""Configuration read from the environment (API.md "Settings")."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{BASE_DIR / 'instance' / 'booking.sqlite3'}"
+    # Heroku-style URLs and plain postgresql:// should use psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Settings for one process; every value can come from the environment."""
+
+    def __init__(self) -> None:
+        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-secret-key-change-me"
+        # Empty: links are built from the request (fine on one machine); set it behind a proxy.
+        self.BASE_URL = (os.environ.get("BASE_URL") or "").rstrip("/")
+        self.SMTP_HOST = os.environ.get("SMTP_HOST") or None
+        self.SMTP_PORT = _int("SMTP_PORT", 25)
+        self.SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None
+        self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+        self.SMTP_STARTTLS = _flag("SMTP_STARTTLS", False)
+        self.MAIL_FROM = os.environ.get("MAIL_FROM") or "bookings@localhost"
+        self.SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL") or None
+        self.SCHEDULER = (os.environ.get("SCHEDULER") or "embedded").lower()
+        self.NOTIFY_POLL_SECONDS = _int("NOTIFY_POLL_SECONDS", 30)
+        self.CALENDAR_SYNC_MINUTES = _int("CALENDAR_SYNC_MINUTES", 15)
+        self.ALLOW_PRIVATE_CALENDAR_URLS = _flag("ALLOW_PRIVATE_CALENDAR_URLS", False)
+        self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        self.WTF_CSRF_TIME_LIMIT = None  # a booking form left open overnight must still submit
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")
+        self.BABEL_DEFAULT_LOCALE = "en"
+        self.BABEL_DEFAULT_TIMEZONE = "UTC"
+        self.LANGUAGES = ("de", "en", "es")
+        self.JSON_SORT_KEYS = False
