@@ -1,0 +1,1 @@
+"""Test infrastructure: real databases, real servers, factories."""

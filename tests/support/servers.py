@@ -1,0 +1,69 @@
+"""Running the app for real: an in-process threaded server, or gunicorn with several workers."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ThreadedServer:
+    """The Flask app served by werkzeug in a background thread of the test process."""
+
+    def __init__(self, app) -> None:
+        self.port = free_port()
+        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ThreadedServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+class Gunicorn:
+    """`gunicorn wsgi:app` with `workers` processes against `database_url`."""
+
+    def __init__(self, database_url: str, workers: int = 4, extra_env: dict | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ, DATABASE_URL=database_url, RATELIMIT_ENABLED="false",
+                        SCHEDULER="off", SECRET_KEY="test-secret", **(extra_env or {}))
+        self.args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+                     f"127.0.0.1:{self.port}", "--timeout", "60", "--log-level", "warning", "wsgi:app"]
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Gunicorn:
+        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError("gunicorn did not become healthy")
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
