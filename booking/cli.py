@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from booking.clock import utcnow
@@ -66,6 +67,7 @@ def _demo_bookings(business: Business, now: datetime) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo() -> None:
     """Fill a demo business and print its public URL and the owner's login."""
     with writing():

@@ -11,10 +11,12 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def declare_write_intent(value: bool = True) -> contextvars.Token:
@@ -24,6 +26,14 @@ def declare_write_intent(value: bool = True) -> contextvars.Token:
 
 def reset_write_intent(token: contextvars.Token) -> None:
     _write_intent.reset(token)
+
+
+def _wants_write() -> bool:
+    """Declared intent, or a request whose method may write. Flask runs url_value_preprocessors
+    (e.g. the public blueprint loading the business by slug) before any before_request hook, so
+    such a request's transaction can begin before its intent is declared; a deferred BEGIN there
+    cannot upgrade to a write once another worker has written ("database is locked")."""
+    return _write_intent.get() or (has_request_context() and request.method not in SAFE_METHODS)
 
 
 @contextmanager
@@ -51,4 +61,4 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")

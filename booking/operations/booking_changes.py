@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from booking.errors import Conflict, SlotUnavailable, TooLate
 from booking.models import Booking, Business
 from booking.operations.audit import record_booking_event
-from booking.operations.availability import available_slots, nearest_alternatives
-from booking.operations.bookings import ONE_SECOND, flush_or_lose, place_booking, staff_offering, lock_staff
+from booking.operations.availability import nearest_alternatives
+from booking.operations.bookings import flush_or_lose, lock_staff, place_booking, slots_at, staff_offering
 
 # Which status may follow which; a cancelled booking gave its time away, so it stays cancelled.
 TRANSITIONS = {
@@ -24,7 +24,8 @@ def check_cutoff(business: Business, booking: Booking, now: datetime) -> None:
     deadline = booking.start_utc - timedelta(hours=business.cancellation_cutoff_hours)
     if now > deadline:
         raise TooLate(f"Changes are possible until {business.cancellation_cutoff_hours} hours before "
-                      "the appointment. Please call the business.", deadline=deadline.isoformat())
+                      "the appointment. Please call the business.", deadline=deadline.isoformat(),
+                      fields={"start": "the cancellation cut-off has passed"})  # API.md: "fields" on every 422
 
 
 def move_booking(business: Business, booking: Booking, new_start: datetime | None, new_staff_id: int | None,
@@ -36,8 +37,7 @@ def move_booking(business: Business, booking: Booking, new_start: datetime | Non
     start = new_start or booking.start_utc
     target = staff_offering(service, new_staff_id or booking.staff_id, business)
     lock_staff([booking.staff_id, target[0].id])
-    if not available_slots(business, service, target, start, start + ONE_SECOND, now, source,
-                           exclude_booking_id=booking.id):
+    if not slots_at(business, service, target, start, now, source, exclude_booking_id=booking.id):
         raise SlotUnavailable(nearest_alternatives(business, service, target, start, now, source,
                                                    exclude_booking_id=booking.id))
     before = {"start": booking.start_utc.isoformat(), "staff_id": booking.staff_id}

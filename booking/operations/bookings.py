@@ -18,10 +18,11 @@ from booking.errors import Conflict, NotFound, SlotUnavailable
 from booking.extensions import db
 from booking.models import ACTIVE_STATUSES, Booking, Business, Service, Staff
 from booking.operations.audit import record_booking_event
-from booking.operations.availability import available_slots, from_epoch, nearest_alternatives
+from booking.operations.availability import available_slots, nearest_alternatives
 from booking.operations.customers import CustomerDetails, find_or_create_customer
 from booking.operations.services import get_service
 from booking.operations.staff import get_staff
+from booking.slots.engine import Slot
 from booking.timezones import zone
 
 ONE_SECOND = timedelta(seconds=1)
@@ -104,6 +105,16 @@ def staff_offering(service: Service, staff_id: int | None, business: Business) -
     return [member]
 
 
+def slots_at(business: Business, service: Service, staff: list[Staff], start: datetime, now: datetime,
+             source: str, exclude_booking_id: int | None = None) -> list[Slot]:
+    """The slot that starts exactly at `start`, if bookable. The grid has no fractions of a second
+    (and the engine counts whole seconds), so 09:00:00.5 is never a start."""
+    if start.microsecond:
+        return []
+    return available_slots(business, service, staff, start, start + ONE_SECOND, now, source,
+                           exclude_booking_id=exclude_booking_id)
+
+
 def _find_by_idempotency_key(business: Business, key: str | None) -> Booking | None:
     if not key:
         return None
@@ -140,14 +151,19 @@ def _uid() -> str:
 
 def flush_or_lose(business: Business, service: Service, staff: list[Staff], start: datetime,
                    now: datetime, source: str, exclude_booking_id: int | None = None) -> None:
-    """Flush in a savepoint; the database refusing an overlap means this request lost a race."""
+    """Flush; the database refusing an overlap means this request lost a race.
+
+    The refused INSERT/UPDATE aborts the whole transaction (a savepoint would not help:
+    begin_nested() flushes pending rows before it emits SAVEPOINT), so roll back and look
+    the alternatives up in a fresh transaction, which also sees the winner's booking.
+    """
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        db.session.flush()
     except (IntegrityError, DBAPIError) as exc:
         state = getattr(getattr(exc, "orig", None), "sqlstate", None)
         if state not in RACE_SQLSTATES:
             raise
+        db.session.rollback()
         raise SlotUnavailable(nearest_alternatives(business, service, staff, start, now, source,
                                                    exclude_booking_id=exclude_booking_id)) from exc
 
@@ -164,7 +180,7 @@ def create_booking(business: Business, req: BookingRequest, now: datetime, actor
     existing = _find_by_idempotency_key(business, req.idempotency_key)
     if existing is not None:
         return _replay(existing, req)
-    slots = available_slots(business, service, staff, req.start, req.start + ONE_SECOND, now, req.source)
+    slots = slots_at(business, service, staff, req.start, now, req.source)
     if not slots:
         raise SlotUnavailable(nearest_alternatives(business, service, staff, req.start, now, req.source))
     booking = _new_booking(business, service, req, _pick_staff(business, slots[0].staff_ids, req.start), now)

@@ -108,7 +108,9 @@ def find_api_key(secret: str) -> ApiKey | None:
 
 
 def get_business_by_slug(slug: str) -> Business:
-    business = db.session.scalar(select(Business).where(Business.slug == slug))
+    business = None
+    if SLUG_PATTERN.match(slug):  # a slug that cannot exist is not looked up (PostgreSQL refuses NUL bytes)
+        business = db.session.scalar(select(Business).where(Business.slug == slug))
     if business is None:
         raise NotFound("No such business.")
     return business

@@ -112,6 +112,7 @@ class _Geometry:
 
     @classmethod
     def of(cls, service: ServiceRules) -> _Geometry:
+        """Seconds for ``service``; the grid step defaults to the duration."""
         step = service.interval_minutes or service.duration_minutes
         return cls(
             duration=service.duration_minutes * _MINUTE,
@@ -134,7 +135,7 @@ class _Geometry:
 
 def _forbidden_starts(geo: _Geometry, blocks: Iterable[Interval], lo: int, hi: int) -> list[Interval]:
     """Merged forbidden-start intervals of ``blocks`` that can affect ``[lo, hi]``."""
-    relevant = []
+    relevant: list[Interval] = []
     for block in blocks:
         if block[1] > block[0]:
             f_start, f_end = geo.forbidden(block)
@@ -205,19 +206,30 @@ def _in_any(intervals: Sequence[Interval], starts: Sequence[int], point: int) ->
     return idx >= 0 and point < intervals[idx][1]
 
 
+def _covers(geo: _Geometry, booking: ExistingBooking, start: int) -> bool:
+    """Whether ``booking`` alone would forbid ``start`` (rule 2)."""
+    if booking.block_end <= booking.block_start:
+        return False
+    f_start, f_end = geo.forbidden((booking.block_start, booking.block_end))
+    return f_start <= start < f_end
+
+
 def _group_starts(geo: _Geometry, staff: StaffInput, groups: dict[int, list[ExistingBooking]],
                   lo: int, hi: int) -> list[int]:
     """Open-group starts in ``[lo, hi]`` that are bookable when their own
     members are ignored (rule 3); every other booking and busy block counts.
     """
-    members = {id(b) for group in groups.values() for b in group}
-    others = [(b.block_start, b.block_end) for b in staff.bookings if id(b) not in members]
+    def in_open_group(b: ExistingBooking) -> bool:
+        """A same-service booking at a start whose group has a free seat."""
+        return b.service_id == geo.service_id and b.start in groups
+
+    others = [(b.block_start, b.block_end) for b in staff.bookings if not in_open_group(b)]
     base = _forbidden_starts(geo, [*others, *staff.busy], lo, hi)
     base_starts = [f[0] for f in base]
-    # Other open groups still block: count group intervals covering a start
-    # and discount the ones belonging to the group at that very start.
-    group_intervals = [geo.forbidden((b.block_start, b.block_end))
-                       for group in groups.values() for b in group if b.block_end > b.block_start]
+    # Other open groups still block: count the group intervals covering a
+    # start and discount the ones belonging to the group at that very start.
+    group_intervals = [geo.forbidden((b.block_start, b.block_end)) for b in staff.bookings
+                       if in_open_group(b) and b.block_end > b.block_start]
     cover_starts = sorted(f[0] for f in group_intervals)
     cover_ends = sorted(f[1] for f in group_intervals)
     out: list[int] = []
@@ -227,10 +239,7 @@ def _group_starts(geo: _Geometry, staff: StaffInput, groups: dict[int, list[Exis
         if _in_any(base, base_starts, start):
             continue
         covering = bisect_right(cover_starts, start) - bisect_right(cover_ends, start)
-        own = sum(1 for b in group if b.block_end > b.block_start
-                  and geo.forbidden((b.block_start, b.block_end))[0] <= start
-                  < geo.forbidden((b.block_start, b.block_end))[1])
-        if covering == own:
+        if covering == sum(_covers(geo, b, start) for b in group):
             out.append(start)
     return out
 

@@ -34,32 +34,46 @@ minute_marks = st.one_of(
 day_range = st.tuples(minute_marks, minute_marks).filter(lambda r: r[0] != r[1]).map(
     lambda r: (min(r), max(r)))
 _open_day = st.lists(day_range, min_size=1, max_size=3)
-day_ranges = st.one_of(st.just([]), _open_day, _open_day, _open_day)
+# Hypothesis favours early alternatives, so the common case comes first.
+day_ranges = st.one_of(_open_day, _open_day, _open_day, st.just([]))
+
+
+week = st.lists(day_ranges, min_size=7, max_size=7)
+# (day offset from the anchor day, ranges); an empty list closes the day.
+override_specs = st.lists(st.tuples(st.integers(-2, 2), st.lists(day_range, max_size=2)), max_size=2)
+# (offset, length) in 5-minute steps from the anchor midnight.
+span_specs = st.lists(st.tuples(st.integers(-288, 864), st.integers(1, 60)), max_size=3)
+# (offset in 15-minute steps, same service as queried?, seats, before, length, after).
+# Offsets are mostly near a per-staff "busy hour" so that groups collide.
+group_specs = st.lists(
+    st.tuples(st.one_of(st.integers(-4, 8), st.integers(-8, 288)),
+              st.sampled_from([True, True, True, False]), st.sampled_from([1, 1, 2, 3, 4]),
+              st.sampled_from([0, 10]), st.sampled_from([15, 30, 60]), st.sampled_from([0, 5])),
+    max_size=6)
+other_zone = st.one_of(st.none(), st.none(), st.none(), st.none(), st.sampled_from(ZONES))
+
+
+def _spans(anchor: int, specs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [(anchor + k * 5 * MIN, anchor + (k + n) * 5 * MIN) for k, n in specs]
 
 
 @st.composite
 def staff_members(draw: st.DrawFn, staff_id: int, zone: str, anchor_day: date, anchor: int,
                   service_id: int) -> NaiveStaff:
     """One staff member with hours, overrides, time off, bookings and busy blocks."""
-    if draw(st.integers(0, 9)) == 0:
-        zone = draw(st.sampled_from(ZONES))
-    weekly = dict(enumerate(draw(st.lists(day_ranges, min_size=7, max_size=7))))
-    override_days = st.integers(-2, 2).map(lambda k: anchor_day + timedelta(days=k))
-    overrides = draw(st.dictionaries(override_days, st.lists(day_range, max_size=2), max_size=2))
-    spans = st.tuples(st.integers(-288, 864), st.integers(1, 60)).map(
-        lambda t: (anchor + t[0] * 5 * MIN, anchor + (t[0] + t[1]) * 5 * MIN))
-    time_off = draw(st.lists(spans, max_size=3))
-    busy = draw(st.lists(spans, max_size=3))
+    zone = draw(other_zone) or zone
+    weekly = dict(enumerate(draw(week)))
+    overrides = {anchor_day + timedelta(days=k): ranges for k, ranges in draw(override_specs)}
+    time_off = _spans(anchor, draw(span_specs))
+    busy = _spans(anchor, draw(span_specs))
     bookings: list[ExistingBooking] = []
-    # Mostly the queried service, so that open and full groups both occur.
-    services_ids = st.sampled_from([service_id, service_id, service_id, 3 - service_id])
-    group_spec = st.tuples(st.integers(-8, 288), services_ids, st.integers(1, 4),
-                           st.sampled_from([0, 10]), st.sampled_from([15, 30, 60]), st.sampled_from([0, 5]))
-    for k, service_id, count, before, length, after in draw(st.lists(group_spec, max_size=6)):
-        start = anchor + k * 15 * MIN
+    busy_hour = anchor + draw(st.integers(0, 71)) * 60 * MIN
+    for k, same, seats, before, length, after in draw(group_specs):
+        start = busy_hour + k * 15 * MIN
         booking = ExistingBooking(start=start, block_start=start - before * MIN,
-                                  block_end=start + (length + after) * MIN, service_id=service_id)
-        bookings.extend([booking] * count)
+                                  block_end=start + (length + after) * MIN,
+                                  service_id=service_id if same else 3 - service_id)
+        bookings.extend([booking] * seats)
     return NaiveStaff(staff_id, zone, weekly, overrides, time_off, bookings, busy)
 
 
@@ -70,7 +84,7 @@ services = st.builds(
     buffer_before_minutes=st.sampled_from([0, 0, 5, 10, 15, 30]),
     buffer_after_minutes=st.sampled_from([0, 0, 5, 10, 15, 30]),
     interval_minutes=st.one_of(st.none(), st.sampled_from([5, 10, 15, 20, 30, 45, 60])),
-    capacity=st.sampled_from([1, 1, 2, 3]),
+    capacity=st.sampled_from([1, 3, 2, 1, 3]),
 )
 
 
@@ -86,12 +100,12 @@ def scenarios(draw: st.DrawFn) -> tuple[ServiceRules, list[NaiveStaff], int, int
     range_start = anchor + draw(st.integers(-36 * 60, 24 * 60)) * MIN
     # Mostly long ranges with notice/advance bounds outside them, sometimes
     # short ones and bounds cutting into (or emptying) the range.
-    long_minutes = st.integers(24 * 60, 72 * 60)
-    range_end = range_start + draw(st.one_of(st.integers(1, 240), long_minutes, long_minutes)) * MIN
-    before = st.integers(-24 * 60, 0)
-    earliest = range_start + draw(st.one_of(before, before, st.integers(0, 12 * 60))) * MIN
-    far = st.integers(24 * 60, 5 * 24 * 60)
-    latest = earliest + draw(st.one_of(st.integers(-60, 240), far, far)) * MIN
+    jitter = st.integers(0, 59)
+    length = draw(st.sampled_from([2880, 4320, 1440, 2880, 4320, 180, 1])) + draw(jitter)
+    range_end = range_start + length * MIN
+    earliest = range_start + draw(st.sampled_from([-1440, -600, -60, 0, -1440, -600, 37, 600])) * MIN
+    advance = draw(st.sampled_from([7200, 2880, 1440, 7200, 2880, 240, 0, -60])) + draw(jitter)
+    latest = earliest + advance * MIN
     return service, staff, range_start, range_end, earliest, latest
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -49,19 +50,31 @@ class Gunicorn:
                         SCHEDULER="off", SECRET_KEY="test-secret", **(extra_env or {}))
         self.args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
                      f"127.0.0.1:{self.port}", "--timeout", "60", "--log-level", "warning", "wsgi:app"]
+        self.workers = workers
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Gunicorn:
+        """Start, wait until healthy (slow worker boots answer late, not refuse), warm every worker."""
         self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        try:
+            self._wait_healthy(deadline=time.monotonic() + 90)
+            with ThreadPoolExecutor(max_workers=4 * self.workers) as pool:
+                list(pool.map(lambda _: requests.get(self.url + "/healthz", timeout=30), range(4 * self.workers)))
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _wait_healthy(self, deadline: float) -> None:
+        while True:
             try:
-                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        self.__exit__()
-        raise RuntimeError("gunicorn did not become healthy")
+                if requests.get(self.url + "/healthz", timeout=10).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not become healthy")
+            time.sleep(0.2)
 
     def __exit__(self, *exc) -> None:
         if self.process is not None:

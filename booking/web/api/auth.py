@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import g, request
 
-from booking.errors import Unauthorized
+from booking.errors import NotFound, Unauthorized
 from booking.operations.tenants import find_api_key
+from booking.web.api.schema import MAX_ID
 
 
 def authenticate_api_key() -> None:
@@ -17,3 +18,5 @@ def authenticate_api_key() -> None:
     g.business = key.business
     g.actor = f"api_key:{key.id}"
     g.response_tz = key.business.timezone
+    if any(isinstance(value, int) and value > MAX_ID for value in (request.view_args or {}).values()):
+        raise NotFound("No such item.")  # /staff/99999999999: no id is that large (the database would refuse it)

@@ -11,7 +11,7 @@ from booking.operations.bookings import create_booking, get_booking, list_bookin
 from booking.web.api.auth import authenticate_api_key
 from booking.web.api.booking_input import booking_request
 from booking.web.api.public import created_booking_json
-from booking.web.api.schema import Fields, read_json_body
+from booking.web.api.schema import Fields, is_id, read_json_body
 from booking.web.formatting import booking_json
 
 bp = Blueprint("bookings", __name__)
@@ -25,7 +25,7 @@ def index():
     start, end = args.moment("from"), args.moment("to")
     status = args.choice("status", STATUSES)
     staff_raw = args.data.get("staff_id")
-    if staff_raw not in (None, "") and not staff_raw.isdigit():
+    if staff_raw not in (None, "") and not is_id(staff_raw):
         args.errors["staff_id"] = "must be an id"
     args.check()
     staff_id = int(staff_raw) if staff_raw else None

@@ -15,7 +15,7 @@ from booking.operations.staff import get_staff, list_staff
 from booking.operations.tenants import get_business_by_slug
 from booking.timezones import is_known_zone, zone
 from booking.web.api.booking_input import booking_request
-from booking.web.api.schema import Fields
+from booking.web.api.schema import Fields, is_id
 from booking.web.formatting import iso_in, slot_json
 from booking.web.urls import absolute_url
 
@@ -55,7 +55,7 @@ def _query_id(args: Fields, name: str, required: bool) -> int | None:
         if required:
             args.errors[name] = "is required"
         return None
-    if not raw.isdigit():
+    if not is_id(raw):
         args.errors[name] = "must be an id"
         return None
     return int(raw)

@@ -15,6 +15,10 @@ from booking.timezones import is_known_zone
 
 CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 MISSING = object()
+# Dates outside these years are typos or probes; they would overflow date arithmetic further on.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+# Ids and counts are PostgreSQL `integer` columns; a larger number would fail in the database.
+MAX_ID = 2**31 - 1
 
 
 def read_json_body() -> dict[str, Any]:
@@ -24,11 +28,16 @@ def read_json_body() -> dict[str, Any]:
         return {}
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: absurd nesting
         raise BadRequest("The request body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise InvalidInput({"body": "must be a JSON object"})
     return data
+
+
+def is_id(raw: str | None) -> bool:
+    """A query-string id: ASCII digits (str.isdigit also takes "²") within the integer range."""
+    return bool(raw) and raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID
 
 
 def parse_aware_datetime(value: Any) -> datetime:
@@ -41,6 +50,8 @@ def parse_aware_datetime(value: Any) -> datetime:
         raise ValueError("must be an ISO 8601 datetime such as 2026-12-01T09:00:00+01:00") from exc
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError("must include a UTC offset, e.g. +01:00 or Z")
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValueError(f"must lie between the years {MIN_YEAR} and {MAX_YEAR}")
     return parsed
 
 
@@ -100,6 +111,8 @@ class Fields:
             if not isinstance(value, str):
                 raise ValueError("must be a string")
             value = value.strip()
+            if "\x00" in value:
+                raise ValueError("must not contain NUL characters")
             if len(value) > max_length:
                 raise ValueError(f"must be at most {max_length} characters")
             if required and not value:
@@ -112,10 +125,12 @@ class Fields:
         def convert(value: Any) -> int:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError("must be a whole number")
-            if minimum is not None and value < minimum:
-                raise ValueError(f"must be at least {minimum}")
-            if maximum is not None and value > maximum:
-                raise ValueError(f"must be at most {maximum}")
+            low = -MAX_ID if minimum is None else minimum
+            high = MAX_ID if maximum is None else maximum
+            if value < low:
+                raise ValueError(f"must be at least {low}")
+            if value > high:
+                raise ValueError(f"must be at most {high}")
             return value
         return self._convert(name, required, convert)
 
@@ -127,9 +142,12 @@ class Fields:
             if not isinstance(value, str):
                 raise ValueError("must be a date YYYY-MM-DD")
             try:
-                return date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError as exc:
                 raise ValueError("must be a date YYYY-MM-DD") from exc
+            if not MIN_YEAR <= day.year <= MAX_YEAR:
+                raise ValueError(f"must lie between the years {MIN_YEAR} and {MAX_YEAR}")
+            return day
         return self._convert(name, required, convert)
 
     def zone(self, name: str, required: bool = False) -> str | None:
@@ -159,7 +177,8 @@ class Fields:
 
     def id_list(self, name: str, required: bool = False) -> list[int] | None:
         def convert(value: Any) -> list[int]:
-            if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+            if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int)
+                                                  or abs(v) > MAX_ID for v in value):
                 raise ValueError("must be a list of ids")
             return value
         return self._convert(name, required, convert)

@@ -27,10 +27,13 @@ def _price(body: Fields) -> Decimal | None:
         price = Decimal(str(value))
         if not price.is_finite() or price < 0 or price >= Decimal("100000000"):
             raise InvalidOperation
+        price = price.quantize(Decimal("0.01"))  # rounding may reach the column's limit: check again
+        if price >= Decimal("100000000"):
+            raise InvalidOperation
     except InvalidOperation:
         body.errors["price"] = "must be a non-negative amount such as 45.00"
         return None
-    return price.quantize(Decimal("0.01"))
+    return price
 
 
 def _service_fields(partial: bool) -> dict:

@@ -27,7 +27,7 @@ def _hours_json(hours: dict) -> dict:
 
 def _staff_fields(partial: bool) -> dict:
     body = Fields(read_json_body())
-    fields = {"name": body.text("name", required=not partial)} if body.has("name") or not partial else {}
+    fields = {"name": body.text("name", required=True)} if body.has("name") or not partial else {}
     if body.has("email"):
         fields["email"] = body.email("email")
     if body.has("timezone"):

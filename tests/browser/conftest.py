@@ -1,0 +1,90 @@
+"""Browser fixtures: Debian's chromium through Playwright, the app served in-process, a page watch."""
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.support.servers import ROOT, ThreadedServer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+# Chromium reports every HTML answer >= 400 as a console error; only declared ones are fine.
+STATUS_MESSAGE = re.compile(r"Failed to load resource: the server responded with a status of (\d+)")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def live_server(app, frozen_now) -> Iterator[ThreadedServer]:
+    """The app on a free port; its clock is the pinned `frozen_now` (the server runs in this process)."""
+    with ThreadedServer(app) as server:
+        yield server
+
+
+class Watch:
+    """Collects what must fail a browser test: console errors, uncaught exceptions, failed
+    requests and answers >= 400, except a status declared with `expect` (the 409 "taken" page)."""
+
+    def __init__(self, page) -> None:
+        self.problems: list[str] = []
+        self.expected: set[int] = set()
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("requestfailed", lambda request: self.problems.append(
+            f"request failed: {request.method} {request.url} {request.failure}"))
+        page.on("response", self._response)
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        status = STATUS_MESSAGE.match(message.text)
+        if status and int(status.group(1)) in self.expected:
+            return
+        self.problems.append(f"console error: {message.text}")
+
+    def _response(self, response) -> None:
+        if response.status >= 500 or (response.status >= 400 and response.status not in self.expected):
+            self.problems.append(f"HTTP {response.status}: {response.request.method} {response.url}")
+
+    @contextmanager
+    def expect(self, status: int) -> Iterator[None]:
+        self.expected.add(status)
+        try:
+            yield
+        finally:
+            self.expected.discard(status)
+
+    def assert_clean(self) -> None:
+        assert not self.problems, "\n".join(self.problems)
+
+
+@pytest.fixture
+def shots(request):
+    """shot(page, name): a full-page screenshot kept in test-artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    prefix = request.node.name
+
+    def shot(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{prefix}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+    return shot
