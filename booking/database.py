@@ -19,31 +19,24 @@ _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_inte
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def declare_write_intent(value: bool = True) -> contextvars.Token:
-    """Mark the current request or job as one that writes (SQLite: BEGIN IMMEDIATE)."""
-    return _write_intent.set(value)
-
-
-def reset_write_intent(token: contextvars.Token) -> None:
-    _write_intent.reset(token)
-
-
 def _wants_write() -> bool:
-    """Declared intent, or a request whose method may write. Flask runs url_value_preprocessors
-    (e.g. the public blueprint loading the business by slug) before any before_request hook, so
-    such a request's transaction can begin before its intent is declared; a deferred BEGIN there
-    cannot upgrade to a write once another worker has written ("database is locked")."""
+    """A job inside `writing()`, or a request whose method may write.
+
+    Keyed on the method rather than declared in a before_request hook: Flask runs
+    url_value_preprocessors (the slug and token lookups) before those hooks, and a deferred
+    BEGIN cannot upgrade to a write once another process has written ("database is locked").
+    """
     return _write_intent.get() or (has_request_context() and request.method not in SAFE_METHODS)
 
 
 @contextmanager
 def writing() -> Iterator[None]:
-    """Context manager form of declare_write_intent, for jobs and commands."""
-    token = declare_write_intent(True)
+    """Mark a job or command as one that writes (SQLite: BEGIN IMMEDIATE) until the block ends."""
+    token = _write_intent.set(True)
     try:
         yield
     finally:
-        reset_write_intent(token)
+        _write_intent.reset(token)
 
 
 def configure_sqlite(engine: Engine) -> None:

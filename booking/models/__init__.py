@@ -1,5 +1,11 @@
 """Data model; importing this package registers every table on the metadata."""
-from booking.models.bookings import ACTIVE_STATUSES, STATUSES, Booking, BookingEvent, overlap_clause
+from booking.models.bookings import (
+    ACTIVE_STATUSES,
+    STATUSES,
+    Booking,
+    BookingEvent,
+    overlap_clause,
+)
 from booking.models.catalog import Service, service_staff
 from booking.models.customers import CHANNELS, Customer
 from booking.models.staff import DateOverride, Staff, TimeOff, WeeklyHours

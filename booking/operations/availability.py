@@ -9,8 +9,24 @@ from sqlalchemy import BigInteger, Integer, cast, extract, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from booking.extensions import db
-from booking.models import ACTIVE_STATUSES, Booking, Business, DateOverride, Service, Staff, TimeOff, WeeklyHours
-from booking.slots.engine import ExistingBooking, ServiceRules, Slot, StaffInput, find_slots, nearest_slots
+from booking.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    Business,
+    DateOverride,
+    Service,
+    Staff,
+    TimeOff,
+    WeeklyHours,
+)
+from booking.slots.engine import (
+    ExistingBooking,
+    ServiceRules,
+    Slot,
+    StaffInput,
+    find_slots,
+    nearest_slots,
+)
 from booking.slots.rules import working_windows
 from booking.timezones import zone
 

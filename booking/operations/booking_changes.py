@@ -7,7 +7,13 @@ from booking.errors import Conflict, SlotUnavailable, TooLate
 from booking.models import Booking, Business
 from booking.operations.audit import record_booking_event
 from booking.operations.availability import nearest_alternatives
-from booking.operations.bookings import flush_or_lose, lock_staff, place_booking, slots_at, staff_offering
+from booking.operations.bookings import (
+    flush_or_lose,
+    lock_staff,
+    place_booking,
+    slots_at,
+    staff_offering,
+)
 
 # Which status may follow which; a cancelled booking gave its time away, so it stays cancelled.
 TRANSITIONS = {

@@ -10,7 +10,15 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, RadioField, SelectChoice, StringField, TelField, TextAreaField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from booking.operations.bookings import BookingRequest

@@ -3,32 +3,23 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify
 
-from booking.operations.calendars import booking_invitation
 from booking.clock import utcnow
 from booking.extensions import db, limiter
-from booking.operations.booking_changes import cancel_booking, check_cutoff, move_booking
-from booking.operations.bookings import get_booking_by_token
+from booking.operations.booking_changes import (
+    cancel_booking,
+    check_cutoff,
+    move_booking,
+)
+from booking.operations.calendars import booking_invitation
 from booking.web.api.schema import Fields, read_json_body
 from booking.web.formatting import booking_json
+from booking.web.tenancy import bind_booking_by_token
 from booking.web.urls import absolute_url
 
 bp = Blueprint("manage", __name__)
 
 
-@bp.url_value_preprocessor
-def _load_booking(_endpoint, values) -> None:
-    if values and "token" in values:
-        g.manage_token = values.pop("token")
-        g.booking = get_booking_by_token(g.manage_token)
-        g.business = g.booking.business
-        g.response_tz = g.business.timezone
-        g.actor = "customer"
-
-
-@bp.url_defaults
-def _add_token(_endpoint, values) -> None:
-    if "token" not in values and getattr(g, "manage_token", None):
-        values["token"] = g.manage_token
+bind_booking_by_token(bp)
 
 
 def manage_json() -> dict:

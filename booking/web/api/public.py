@@ -12,29 +12,18 @@ from booking.operations.availability import available_slots
 from booking.operations.bookings import create_booking
 from booking.operations.services import get_service, list_services
 from booking.operations.staff import get_staff, list_staff
-from booking.operations.tenants import get_business_by_slug
 from booking.timezones import is_known_zone, zone
 from booking.web.api.booking_input import booking_request
 from booking.web.api.schema import Fields, is_id
 from booking.web.formatting import iso_in, slot_json
+from booking.web.tenancy import bind_business_by_slug
 from booking.web.urls import absolute_url
 
 bp = Blueprint("public", __name__)
 MAX_RANGE_DAYS = 62
 
 
-@bp.url_value_preprocessor
-def _load_business(_endpoint, values) -> None:
-    if values and "slug" in values:
-        g.business = get_business_by_slug(values.pop("slug"))
-        g.response_tz = g.business.timezone
-        g.actor = "customer"
-
-
-@bp.url_defaults
-def _add_slug(_endpoint, values) -> None:
-    if "slug" not in values and getattr(g, "business", None) is not None:
-        values["slug"] = g.business.slug
+bind_business_by_slug(bp)
 
 
 @bp.get("/public/<slug>")

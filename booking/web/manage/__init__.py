@@ -7,38 +7,45 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from booking.clock import utcnow
 from booking.errors import Conflict, DomainError, SlotUnavailable, TooLate
 from booking.extensions import db, limiter
-from booking.operations.booking_changes import cancel_booking, check_cutoff, move_booking
-from booking.operations.bookings import get_booking_by_token
+from booking.operations.booking_changes import (
+    cancel_booking,
+    check_cutoff,
+    move_booking,
+)
 from booking.slots.engine import Slot
 from booking.web.display import first_weekday, template_helpers
 from booking.web.forms import CancelForm, RescheduleForm, parse_aware
 from booking.web.manage.links import calendar_links
-from booking.web.picker import PickerLinks, month_view, slot_iso, visitor_zone, zone_choices
+from booking.web.picker import (
+    PickerLinks,
+    month_view,
+    slot_iso,
+    visitor_zone,
+    zone_choices,
+)
+from booking.web.tenancy import bind_booking_by_token
 from booking.web.urls import absolute_url
 
 bp = Blueprint("manage_page", __name__)
 bp.context_processor(template_helpers)
 
 
-@bp.url_value_preprocessor
-def _load_booking(_endpoint, values) -> None:
-    if values and "token" in values:
-        g.manage_token = values.pop("token")
-        g.booking = get_booking_by_token(g.manage_token)
-        g.business = g.booking.business
-        g.business_locale = g.business.locale
-
-
-@bp.url_defaults
-def _add_token(_endpoint, values) -> None:
-    if "token" not in values and getattr(g, "manage_token", None):
-        values["token"] = g.manage_token
+bind_booking_by_token(bp)
 
 
 @bp.after_request

@@ -20,28 +20,24 @@ from booking.extensions import db, limiter
 from booking.models import Service, Staff
 from booking.operations.bookings import create_booking
 from booking.operations.services import get_service, list_services
-from booking.operations.tenants import get_business_by_slug
 from booking.slots.engine import Slot
 from booking.timezones import zone
 from booking.web.display import first_weekday, template_helpers
 from booking.web.forms import BookingForm, parse_aware
-from booking.web.picker import PickerLinks, month_view, slot_iso, visitor_zone, zone_choices
+from booking.web.picker import (
+    PickerLinks,
+    month_view,
+    slot_iso,
+    visitor_zone,
+    zone_choices,
+)
+from booking.web.tenancy import bind_business_by_slug
 
 bp = Blueprint("public_page", __name__)
 bp.context_processor(template_helpers)
 
 
-@bp.url_value_preprocessor
-def _load_business(_endpoint, values) -> None:
-    if values and "slug" in values:
-        g.business = get_business_by_slug(values.pop("slug"))
-        g.business_locale = g.business.locale
-
-
-@bp.url_defaults
-def _add_slug(_endpoint, values) -> None:
-    if "slug" not in values and getattr(g, "business", None) is not None:
-        values["slug"] = g.business.slug
+bind_business_by_slug(bp)
 
 
 @dataclass(frozen=True)
