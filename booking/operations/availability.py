@@ -61,8 +61,12 @@ def service_rules(service: Service) -> ServiceRules:
 
 
 def load_staff_inputs(business: Business, staff: Sequence[Staff], start: datetime, end: datetime,
-                      exclude_booking_id: int | None = None) -> list[StaffInput]:
-    """Windows, bookings and busy blocks of these staff members around [start, end)."""
+                      exclude_booking_id: int | None = None, reach: timedelta = PAD) -> list[StaffInput]:
+    """Windows, bookings and busy blocks of these staff members around [start, end).
+
+    Bookings are read only `reach` beyond the range: one further away cannot touch a start
+    inside it (reach = the service's duration plus buffers).
+    """
     ids = [member.id for member in staff]
     lo, hi = start - PAD, end + PAD
     weekly: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
@@ -80,7 +84,7 @@ def load_staff_inputs(business: Business, staff: Sequence[Staff], start: datetim
             select(TimeOff.staff_id, TimeOff.start_utc, TimeOff.end_utc)
             .where(TimeOff.staff_id.in_(ids), TimeOff.start_utc < hi, TimeOff.end_utc > lo)):
         time_off[staff_id].append((epoch(s), epoch(e)))
-    bookings = _load_bookings(ids, lo, hi, exclude_booking_id)
+    bookings = _load_bookings(ids, start - reach, end + reach, exclude_booking_id)
     return [StaffInput(staff_id=member.id,
                        windows=working_windows(weekly[member.id], overrides[member.id], time_off[member.id],
                                                zone(member.timezone or business.timezone),
@@ -126,7 +130,9 @@ def available_slots(business: Business, service: Service, staff: Sequence[Staff]
     if not staff:
         return []
     earliest, latest = booking_window(business, now, source)
-    inputs = load_staff_inputs(business, staff, start, end, exclude_booking_id)
+    reach = timedelta(minutes=service.duration_minutes + service.buffer_before_minutes
+                      + service.buffer_after_minutes)
+    inputs = load_staff_inputs(business, staff, start, end, exclude_booking_id, reach)
     return find_slots(service_rules(service), inputs, epoch(start), epoch(end), earliest, latest)
 
 
