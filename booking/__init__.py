@@ -8,6 +8,7 @@ from flask import Flask
 
 from booking.cli import register_commands
 from booking.database import configure_sqlite
+from booking.jobs import start_embedded
 from booking.extensions import babel, csrf, db, limiter, login_manager, migrate
 from booking.web import register_web
 from booking.web.i18n import select_locale
@@ -25,6 +26,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     register_web(app)
     register_commands(app)
+    if app.config["SCHEDULER"] == "embedded" and not app.config.get("TESTING"):
+        # Started by the first request, so `flask db upgrade` and friends never run jobs.
+        app.before_request(lambda: start_embedded(app))
     return app
 
 

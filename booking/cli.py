@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from booking.clock import utcnow
 from booking.database import writing
 from booking.errors import SlotUnavailable
 from booking.extensions import db
+from booking.jobs import run_worker
 from booking.models import Business, Service
 from booking.operations.bookings import BookingRequest, create_booking
 from booking.operations.customers import CustomerDetails
@@ -30,6 +31,7 @@ CUSTOMERS = [("Jana Müller", "jana@example.com"), ("Luis García", "luis@exampl
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
+    app.cli.add_command(worker)
 
 
 def _fill_demo(now: datetime) -> Business:
@@ -80,3 +82,14 @@ def demo() -> None:
             click.echo("Demo business already exists.")
     click.echo(f"Public booking page: /b/{business.slug}")
     click.echo(f"Owner login at /login: {DEMO_OWNER[0]} / {DEMO_OWNER[1]}")
+
+
+@click.command("worker")
+@with_appcontext
+def worker() -> None:
+    """Run the scheduler jobs (notifications, overrun detection) in the foreground until stopped."""
+    click.echo("worker: running jobs; stop with Ctrl+C or SIGTERM")
+    try:
+        run_worker(current_app._get_current_object())
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("worker: stopped")

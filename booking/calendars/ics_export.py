@@ -29,6 +29,7 @@ class CalendarEvent:
     modified_utc: datetime
     location: str | None = None
     cancelled: bool = False
+    attendee: tuple[str, str] | None = None  # (name, email), for REQUEST/CANCEL invitations
 
 
 def _vevent(event: CalendarEvent, organizer: tuple[str, str] | None) -> Event:
@@ -47,11 +48,19 @@ def _vevent(event: CalendarEvent, organizer: tuple[str, str] | None) -> Event:
         vevent.add("location", event.location)
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     if organizer is not None:
-        name, email = organizer
-        address = vCalAddress(f"mailto:{email}")
-        address.params["cn"] = name
-        vevent.add("organizer", address)
+        vevent.add("organizer", _address(*organizer))
+    if event.attendee is not None:
+        attendee = _address(*event.attendee)
+        attendee.params["role"] = "REQ-PARTICIPANT"
+        attendee.params["partstat"] = "ACCEPTED"
+        vevent.add("attendee", attendee)
     return vevent
+
+
+def _address(name: str, email: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["cn"] = name
+    return address
 
 
 def calendar_bytes(events: Sequence[CalendarEvent], method: str, name: str,

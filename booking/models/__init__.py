@@ -8,6 +8,7 @@ from booking.models.bookings import (
 )
 from booking.models.catalog import Service, service_staff
 from booking.models.customers import CHANNELS, Customer
+from booking.models.outbox import KINDS, NOTIFICATION_STATUSES, Feedback, Notification, StaffDelay
 from booking.models.staff import DateOverride, Staff, TimeOff, WeeklyHours
 from booking.models.tenancy import Business
 from booking.models.users import ROLES, ApiKey, User
@@ -15,5 +16,6 @@ from booking.models.users import ROLES, ApiKey, User
 __all__ = [
     "ACTIVE_STATUSES", "STATUSES", "CHANNELS", "ROLES", "ApiKey", "Booking", "BookingEvent",
     "Business", "Customer", "DateOverride", "Service", "Staff", "TimeOff", "User", "WeeklyHours",
-    "overlap_clause", "service_staff",
+    "overlap_clause", "service_staff", "KINDS", "NOTIFICATION_STATUSES", "Feedback", "Notification",
+    "StaffDelay",
 ]

@@ -57,6 +57,8 @@ class Booking(db.Model):
     uid: Mapped[str] = mapped_column(String(200), unique=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     estimated_start_utc: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The estimate this customer was last told in a delay notice (None: never, or all-clear).
+    told_estimate_utc: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -23,4 +23,5 @@ class Customer(db.Model):
     phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
     preferred_channel: Mapped[str] = mapped_column(String(8), default="email")
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(5), nullable=True)  # None: the business's
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

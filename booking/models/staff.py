@@ -12,10 +12,11 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
 from booking.models.base import UTCDateTime
+from booking.models.tenancy import Business
 
 
 class Staff(db.Model):
@@ -30,6 +31,8 @@ class Staff(db.Model):
     # Bumped under the row lock by every booking write: the lock is what serializes them.
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    business: Mapped[Business] = relationship()
 
 
 class WeeklyHours(db.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from booking.extensions import db
@@ -25,5 +25,9 @@ class Business(db.Model):
     cancellation_cutoff_hours: Mapped[int] = mapped_column(Integer, default=24)
     reminder_offsets_minutes: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_REMINDER_OFFSETS))
     delay_notice_threshold_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    # Quiet hours (local wall-clock minutes) hold reminders and feedback requests, not urgent notices.
+    quiet_hours_start_minute: Mapped[int] = mapped_column(Integer, default=21 * 60)
+    quiet_hours_end_minute: Mapped[int] = mapped_column(Integer, default=8 * 60)
+    feedback_requests: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from booking.errors import Conflict, SlotUnavailable, TooLate
 from booking.models import Booking, Business
+from booking.notify.outbox import plan_booking_cancelled, plan_booking_moved, plan_status_changed
 from booking.operations.audit import record_booking_event
 from booking.operations.availability import nearest_alternatives
 from booking.operations.bookings import (
@@ -46,13 +47,15 @@ def move_booking(business: Business, booking: Booking, new_start: datetime | Non
     if not slots_at(business, service, target, start, now, source, exclude_booking_id=booking.id):
         raise SlotUnavailable(nearest_alternatives(business, service, target, start, now, source,
                                                    exclude_booking_id=booking.id))
-    before = {"start": booking.start_utc.isoformat(), "staff_id": booking.staff_id}
+    previous_start = booking.start_utc
+    before = {"start": previous_start.isoformat(), "staff_id": booking.staff_id}
     booking.staff_id = target[0].id
     place_booking(booking, service, start)
     _touch(booking, now)
     flush_or_lose(business, service, target, start, now, source, exclude_booking_id=booking.id)
     record_booking_event(booking, actor, "moved", now, before=before,
                          after={"start": start.isoformat(), "staff_id": booking.staff_id})
+    plan_booking_moved(booking, previous_start, now)
     return booking
 
 
@@ -76,6 +79,10 @@ def change_status(booking: Booking, status: str, now: datetime, actor: str, reas
     if reason:
         details["reason"] = reason
     record_booking_event(booking, actor, "cancelled" if status == "cancelled" else "status", now, **details)
+    if status == "cancelled":
+        plan_booking_cancelled(booking, now, reason)
+    else:
+        plan_status_changed(booking, now)
     return booking
 
 

@@ -17,6 +17,7 @@ from booking.credentials import digest
 from booking.errors import Conflict, NotFound, SlotUnavailable
 from booking.extensions import db
 from booking.models import ACTIVE_STATUSES, Booking, Business, Service, Staff
+from booking.notify.outbox import plan_booking_created
 from booking.operations.audit import record_booking_event
 from booking.operations.availability import available_slots, nearest_alternatives
 from booking.operations.customers import CustomerDetails, find_or_create_customer
@@ -187,6 +188,7 @@ def create_booking(business: Business, req: BookingRequest, now: datetime, actor
     flush_or_lose(business, service, staff, req.start, now, req.source)
     record_booking_event(booking, actor, "created", now, start=req.start.isoformat(),
                          staff_id=booking.staff_id, source=req.source)
+    plan_booking_created(booking, now)
     return BookingResult(booking, manage_token_for(booking), created=True)
 
 

@@ -17,6 +17,7 @@ class CustomerDetails:
     email: str
     phone: str | None = None
     preferred_channel: str | None = None
+    locale: str | None = None  # the language they booked in; messages use it
 
 
 def find_or_create_customer(business: Business, details: CustomerDetails, now: datetime) -> Customer:
@@ -26,7 +27,8 @@ def find_or_create_customer(business: Business, details: CustomerDetails, now: d
                                                         Customer.email == email))
     if customer is None:
         customer = Customer(business_id=business.id, email=email, name=details.name, created_at=now,
-                            preferred_channel=details.preferred_channel or "email", phone=details.phone)
+                            preferred_channel=details.preferred_channel or "email", phone=details.phone,
+                            locale=details.locale)
         try:
             with db.session.begin_nested():
                 db.session.add(customer)
@@ -38,4 +40,6 @@ def find_or_create_customer(business: Business, details: CustomerDetails, now: d
         customer.phone = details.phone
     if details.preferred_channel:
         customer.preferred_channel = details.preferred_channel
+    if details.locale:
+        customer.locale = details.locale
     return customer

@@ -15,6 +15,7 @@ from booking.web.health import bp as health_bp
 from booking.web.manage import bp as manage_bp
 from booking.web.public import bp as public_bp
 from booking.web.staff import bp as staff_bp
+from booking.web.urls import CustomerLinks
 
 
 def register_web(app: Flask) -> None:
@@ -22,3 +23,5 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
+    # Jobs build customer links without importing the web layer.
+    app.extensions["booking.links"] = CustomerLinks(app)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
@@ -99,7 +99,7 @@ class BookingForm(FlaskForm):
 
     def booking_request(self, service_id: int, staff_id: int | None) -> BookingRequest:
         details = CustomerDetails(name=self.name.data, email=self.email.data, phone=self.phone.data or None,
-                                  preferred_channel=self.preferred_channel.data)
+                                  preferred_channel=self.preferred_channel.data, locale=str(get_locale()))
         return BookingRequest(service_id=service_id, staff_id=staff_id, start=self.start.data,
                               customer=details, notes=self.notes.data or None,
                               idempotency_key=self.idempotency_key.data or None, source="online")

@@ -5,6 +5,7 @@ from booking.models import CHANNELS
 from booking.operations.bookings import BookingRequest
 from booking.operations.customers import CustomerDetails
 from booking.web.api.schema import Fields, read_json_body
+from booking.web.i18n import LANGUAGES
 
 
 def booking_request(source: str) -> BookingRequest:
@@ -17,7 +18,8 @@ def booking_request(source: str) -> BookingRequest:
     details = CustomerDetails(name=customer.text("name", required=True),
                               email=customer.email("email", required=True),
                               phone=customer.text("phone", max_length=40),
-                              preferred_channel=customer.choice("preferred_channel", CHANNELS))
+                              preferred_channel=customer.choice("preferred_channel", CHANNELS),
+                              locale=customer.choice("locale", LANGUAGES))
     body.absorb("customer", customer)
     notes = body.text("notes", max_length=2000)
     key = body.text("idempotency_key", max_length=200)

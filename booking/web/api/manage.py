@@ -10,7 +10,7 @@ from booking.operations.booking_changes import (
     check_cutoff,
     move_booking,
 )
-from booking.operations.calendars import booking_invitation
+from booking.calendars.invitations import booking_invitation
 from booking.web.api.schema import Fields, read_json_body
 from booking.web.formatting import booking_json
 from booking.web.tenancy import bind_booking_by_token

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from booking.models import Booking, Business
-from booking.operations.calendars import booking_event
+from booking.calendars.invitations import booking_event
 
 
 def _utc_stamp(moment: datetime) -> str:

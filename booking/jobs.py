@@ -1,0 +1,100 @@
+"""Background jobs and their scheduler (APScheduler 3, UTC).
+
+SCHEDULER=embedded starts them inside the web process on its first request (so CLI
+commands never start one); `flask worker` runs them alone. Several may run at once: the
+outbox claims rows with SKIP LOCKED / compare-and-set, and the overrun job takes the staff
+row lock, so running twice only costs time.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy import select
+
+from booking.clock import utcnow
+from booking.database import writing
+from booking.extensions import db
+from booking.models import Booking, Staff, StaffDelay
+from booking.notify.dispatch import dispatch_due
+from booking.operations.bookings import lock_staff
+from booking.operations.delays import refresh_estimates
+
+log = logging.getLogger(__name__)
+OVERRUN_GRACE = timedelta(minutes=5)
+OVERRUN_SECONDS = 60
+_embedded_lock = threading.Lock()
+
+
+def run_dispatch(app: Flask) -> None:
+    """Send every due notification (batch by batch)."""
+    with app.app_context(), writing():
+        report = dispatch_due(utcnow)
+        if report.sent or report.failed or report.retried or report.expired:
+            log.info("dispatch: sent=%s retried=%s failed=%s expired=%s", report.sent, report.retried,
+                     report.failed, report.expired)
+        db.session.remove()
+
+
+def staff_to_refresh(now) -> list[int]:
+    """Staff with an appointment running past its end, or a delay reported for about today."""
+    overrunning = select(Booking.staff_id).where(Booking.status == "arrived",
+                                                 Booking.end_utc <= now - OVERRUN_GRACE,
+                                                 Booking.end_utc > now - timedelta(hours=12))
+    delayed = select(StaffDelay.staff_id).where(StaffDelay.minutes > 0,
+                                                StaffDelay.reported_at > now - timedelta(hours=24))
+    return sorted(set(db.session.scalars(overrunning)) | set(db.session.scalars(delayed)))
+
+
+def run_overrun_detection(app: Flask) -> None:
+    """Recompute estimates (and notify) where the day runs late; one commit per staff member."""
+    with app.app_context(), writing():
+        now = utcnow()
+        for staff_id in staff_to_refresh(now):
+            staff = db.session.get(Staff, staff_id)
+            lock_staff([staff_id])
+            refresh_estimates(staff.business, staff, now)
+            db.session.commit()
+        db.session.remove()
+
+
+def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
+    seconds = int(app.config["NOTIFY_POLL_SECONDS"])
+    scheduler.add_job(run_dispatch, "interval", seconds=seconds, args=[app], id="dispatch",
+                      next_run_time=utcnow())
+    scheduler.add_job(run_overrun_detection, "interval", seconds=OVERRUN_SECONDS, args=[app], id="overrun")
+
+
+def make_scheduler(app: Flask, factory: Callable[..., BaseScheduler]) -> BaseScheduler:
+    # coalesce: a missed run is one run; max_instances=1: a slow dispatch never overlaps itself;
+    # a generous grace so a busy process runs a late job instead of dropping it.
+    scheduler = factory(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1,
+                                                      "misfire_grace_time": 300})
+    add_jobs(scheduler, app)
+    return scheduler
+
+
+def run_worker(app: Flask) -> None:
+    """`flask worker`: the jobs in the foreground until stopped (SIGTERM or Ctrl+C).
+
+    A message being sent at that moment stays claimed until its lease expires, then any
+    worker sends it again with the same Message-ID."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    make_scheduler(app, BlockingScheduler).start()
+
+
+def start_embedded(app: Flask) -> None:
+    """Start the in-process scheduler once per process (called on the first request)."""
+    with _embedded_lock:
+        if app.extensions.get("booking.scheduler") is None:
+            scheduler = make_scheduler(app, BackgroundScheduler)
+            scheduler.start()
+            app.extensions["booking.scheduler"] = scheduler

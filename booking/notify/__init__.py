@@ -1,0 +1,1 @@
+"""Customer notifications: messages, outbox, channels, dispatch and delay estimates."""

@@ -1,0 +1,119 @@
+"""Writing messages to the outbox inside the caller's transaction (flush only, never commit).
+
+A rolled-back booking therefore leaves no message behind, and a committed one always has
+its messages. Each row has an idempotency key, so planning the same message twice is a no-op.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from booking.extensions import db
+from booking.models import Booking, Business, Customer, Notification
+from booking.notify.timing import hold_for_quiet_hours, reminder_due_times
+from booking.timezones import zone
+
+TRANSACTIONAL = ("confirmation", "reschedule", "cancellation")
+FEEDBACK_AFTER = timedelta(hours=2)
+
+
+def _sms_enabled() -> bool:
+    return bool(current_app.config.get("SMS_WEBHOOK_URL"))
+
+
+def channel_for(kind: str, customer: Customer, sms_enabled: bool) -> str | None:
+    """Email for what changed a booking; reminders and delays on the customer's chosen channel;
+    nothing for reminders and feedback when they chose "none" (a delay notice still goes by email)."""
+    if kind in TRANSACTIONAL:
+        return "email"
+    if customer.preferred_channel == "none" and kind in ("reminder", "feedback"):
+        return None
+    if customer.preferred_channel == "sms" and customer.phone and sms_enabled and kind != "feedback":
+        return "sms"
+    return "email"
+
+
+def _message_id() -> str:
+    host = urlsplit(current_app.config.get("BASE_URL") or "").hostname or "localhost"
+    return f"<{uuid.uuid4().hex}@{host}>"
+
+
+def enqueue(booking: Booking, kind: str, key: str, due: datetime, now: datetime,
+            payload: dict[str, Any] | None = None) -> Notification | None:
+    """Plan one message for the booking's customer; None when the customer does not want it
+    or a message with this key exists already."""
+    customer = booking.customer
+    channel = channel_for(kind, customer, _sms_enabled())
+    if channel is None or not customer.email:
+        return None
+    key = f"b{booking.id}:{key}"
+    if db.session.scalar(select(Notification.id).where(Notification.idempotency_key == key)):
+        return None
+    row = Notification(business_id=booking.business_id, booking_id=booking.id, kind=kind, channel=channel,
+                       recipient=customer.phone if channel == "sms" else customer.email,
+                       locale=customer.locale or booking.business.locale, idempotency_key=key,
+                       message_id=_message_id(), payload=dict(payload or {}, sequence=booking.sequence),
+                       due_at=due, status="pending", attempts=0, created_at=now, updated_at=now)
+    db.session.add(row)
+    return row
+
+
+def cancel_pending(booking: Booking, now: datetime, kinds: tuple[str, ...] | None = None) -> None:
+    """Withdraw messages not yet sent (a move or cancellation makes them wrong)."""
+    query = update(Notification).where(Notification.booking_id == booking.id, Notification.status == "pending")
+    if kinds:
+        query = query.where(Notification.kind.in_(kinds))
+    db.session.execute(query.values(status="cancelled", updated_at=now))
+
+
+def _quiet(business: Business, due: datetime) -> datetime:
+    return hold_for_quiet_hours(due, zone(business.timezone), business.quiet_hours_start_minute,
+                                business.quiet_hours_end_minute)
+
+
+def plan_reminders(booking: Booking, now: datetime) -> None:
+    """Reminders at the business's offsets still ahead, held out of quiet hours."""
+    business = booking.business
+    for offset, due in reminder_due_times(booking.start_utc, list(business.reminder_offsets_minutes or []), now):
+        enqueue(booking, "reminder", f"reminder:s{booking.sequence}:{offset}", _quiet(business, due), now,
+                {"offset_minutes": offset})
+
+
+def plan_booking_created(booking: Booking, now: datetime) -> None:
+    enqueue(booking, "confirmation", "confirmation", now, now)
+    plan_reminders(booking, now)
+
+
+def plan_booking_moved(booking: Booking, previous_start: datetime, now: datetime) -> None:
+    cancel_pending(booking, now)
+    enqueue(booking, "reschedule", f"reschedule:s{booking.sequence}", now, now,
+            {"previous_start": previous_start.isoformat()})
+    plan_reminders(booking, now)
+
+
+def plan_booking_cancelled(booking: Booking, now: datetime, reason: str | None = None) -> None:
+    cancel_pending(booking, now)
+    enqueue(booking, "cancellation", "cancellation", now, now, {"reason": reason} if reason else None)
+
+
+def plan_status_changed(booking: Booking, now: datetime) -> None:
+    """Arrived, completed or no-show: reminders and delay notices are moot; a completed visit
+    may get the feedback request."""
+    cancel_pending(booking, now, kinds=("reminder", "delay"))
+    if booking.status == "completed" and booking.business.feedback_requests:
+        due = _quiet(booking.business, max(now, booking.end_utc) + FEEDBACK_AFTER)
+        enqueue(booking, "feedback", "feedback", due, now)
+
+
+def plan_delay_notice(booking: Booking, estimate: datetime, all_clear: bool, now: datetime) -> Notification | None:
+    """An urgent notice (never held by quiet hours) replacing any unsent earlier one."""
+    cancel_pending(booking, now, kinds=("delay",))
+    count = db.session.scalar(select(db.func.count()).select_from(Notification)
+                              .where(Notification.booking_id == booking.id, Notification.kind == "delay"))
+    return enqueue(booking, "delay", f"delay:{count + 1}", now, now,
+                   {"estimate": estimate.isoformat(), "all_clear": all_clear})

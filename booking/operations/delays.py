@@ -1,0 +1,73 @@
+"""Running late: the staff member's reported delay (or an overrun) cascades through the day,
+and customers whose estimate moves enough are told."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from booking.extensions import db
+from booking.models import Booking, Business, Staff, StaffDelay
+from booking.notify.delays import DayBooking, cascade_estimates, plan_delay_notices
+from booking.notify.outbox import plan_delay_notice
+from booking.operations.availability import epoch, from_epoch
+from booking.operations.bookings import lock_staff
+from booking.timezones import zone
+
+
+@dataclass(frozen=True)
+class DelayResult:
+    affected: list[tuple[Booking, datetime]]  # bookings not begun whose estimate is not their start
+    notified: int
+
+
+def _local_day(business: Business, staff: Staff, now: datetime) -> tuple[datetime, datetime]:
+    tz = zone(staff.timezone or business.timezone)
+    day = now.astimezone(tz).date()
+    return (datetime.combine(day, datetime.min.time(), tz),
+            datetime.combine(day + timedelta(days=1), datetime.min.time(), tz))
+
+
+def _delay_row(staff: Staff, day_start: datetime) -> StaffDelay | None:
+    return db.session.scalar(select(StaffDelay).where(StaffDelay.staff_id == staff.id,
+                                                      StaffDelay.day == day_start.date()))
+
+
+def report_delay(business: Business, staff: Staff, minutes: int, now: datetime, source: str = "staff") -> DelayResult:
+    """Record "running `minutes` late" for today (0 = back on time) and tell those affected."""
+    lock_staff([staff.id])
+    day_start, _ = _local_day(business, staff, now)
+    row = _delay_row(staff, day_start)
+    if row is None:
+        row = StaffDelay(staff_id=staff.id, day=day_start.date())
+        db.session.add(row)
+    row.minutes, row.source, row.reported_at = minutes, source, now
+    return refresh_estimates(business, staff, now)
+
+
+def refresh_estimates(business: Business, staff: Staff, now: datetime) -> DelayResult:
+    """Recompute today's estimates for the staff member and queue the notices the threshold asks for.
+
+    The caller holds the staff row lock (report_delay, or the overrun job)."""
+    day_start, day_end = _local_day(business, staff, now)
+    row = _delay_row(staff, day_start)
+    bookings = list(db.session.scalars(select(Booking).where(
+        Booking.staff_id == staff.id, Booking.start_utc >= day_start, Booking.start_utc < day_end,
+        Booking.status != "cancelled").order_by(Booking.start_utc, Booking.id)))
+    day = [DayBooking(b.id, epoch(b.start_utc), epoch(b.end_utc), b.status,
+                      epoch(b.told_estimate_utc) if b.told_estimate_utc else None) for b in bookings]
+    estimates = cascade_estimates(day, row.minutes if row else 0, epoch(now))
+    by_id = {b.id: b for b in bookings}
+    for booking_id, estimate in estimates.items():
+        by_id[booking_id].estimated_start_utc = from_epoch(estimate)
+    notified = 0
+    for notice in plan_delay_notices(day, estimates, business.delay_notice_threshold_minutes):
+        booking = by_id[notice.booking_id]
+        booking.told_estimate_utc = None if notice.all_clear else from_epoch(notice.estimate)
+        if plan_delay_notice(booking, from_epoch(notice.estimate), notice.all_clear, now) is not None:
+            notified += 1
+    db.session.flush()
+    affected = [(by_id[i], from_epoch(e)) for i, e in estimates.items() if e != epoch(by_id[i].start_utc)
+                or by_id[i].told_estimate_utc is not None]
+    return DelayResult(affected=affected, notified=notified)
