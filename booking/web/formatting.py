@@ -30,7 +30,14 @@ def business_json(business: Business) -> dict[str, Any]:
             "max_advance_days": business.max_advance_days,
             "cancellation_cutoff_hours": business.cancellation_cutoff_hours,
             "reminder_offsets_minutes": list(business.reminder_offsets_minutes or []),
-            "delay_notice_threshold_minutes": business.delay_notice_threshold_minutes}
+            "delay_notice_threshold_minutes": business.delay_notice_threshold_minutes,
+            "quiet_hours_start": clock_text(business.quiet_hours_start_minute),
+            "quiet_hours_end": clock_text(business.quiet_hours_end_minute),
+            "feedback_requests": business.feedback_requests}
+
+
+def clock_text(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def staff_json(staff: Staff) -> dict[str, Any]:

@@ -140,3 +140,13 @@ def test_reminder_offsets_and_backoff():
     delays = [retry_delay(n).total_seconds() for n in range(1, 12)]
     assert 24 <= delays[0] <= 36 and delays == sorted(delays) or all(d <= 6 * 3600 for d in delays)
     assert max(delays) <= 6 * 3600
+
+
+def test_quiet_hours_and_feedback_are_business_settings(api):
+    setup_practice(api)
+    body = api.json("PATCH", "/api/v1/business", {"quiet_hours_start": "22:30", "quiet_hours_end": "07:00",
+                                                  "feedback_requests": True})
+    assert (body["quiet_hours_start"], body["quiet_hours_end"], body["feedback_requests"]) == ("22:30", "07:00", True)
+    bad = api.json("PATCH", "/api/v1/business", {"quiet_hours_start": "25:00", "feedback_requests": "yes"},
+                   expect=422)
+    assert set(bad["fields"]) == {"quiet_hours_start", "feedback_requests"}

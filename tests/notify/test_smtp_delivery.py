@@ -18,11 +18,12 @@ from tests.support.smtp import SmtpServer
 @pytest.fixture
 def smtp(app):
     with SmtpServer() as server:
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_FROM="praxis@example.test")
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_FROM="praxis@example.test",
+                          BASE_URL="https://book.example.test")
         try:
             yield server.inbox
         finally:
-            app.config.update(SMTP_HOST=None)
+            app.config.update(SMTP_HOST=None, BASE_URL="")
 
 
 def dispatch(app, at: datetime):
@@ -48,7 +49,8 @@ def test_confirmation_arrives_with_a_valid_invitation(app, api, smtp):
     dispatch(app, FROZEN_NOW)
     [message] = smtp.to("jana@example.test")
     assert "Practice" in message["Subject"] and message["Message-ID"]
-    assert message.get_body(("plain",)).get_content().count(booked["manage_url"]) >= 1
+    assert booked["manage_url"].startswith("https://book.example.test/m/")
+    assert booked["manage_url"] in message.get_body(("plain",)).get_content()
     part = invitation(message)
     assert part.get_param("method") == "REQUEST"
     calendar = Calendar.from_ical(part.get_content())
@@ -68,8 +70,9 @@ def test_a_reminder_arrives_at_its_offset_and_not_before(app, api, smtp):
     assert len(smtp.to("rem@example.test")) == 1
     dispatch(app, due)
     reminder = smtp.to("rem@example.test")[1]
-    assert "List-Unsubscribe" in reminder and "14:00" in reminder.get_body(("plain",)).get_content() \
-        or "2:00" in reminder.get_body(("plain",)).get_content()
+    assert reminder["List-Unsubscribe"].startswith("<https://book.example.test/m/")
+    assert reminder["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "2:00 PM" in reminder.get_body(("plain",)).get_content()
 
 
 def test_a_delay_notice_arrives_in_the_customers_language(app, api, smtp):

@@ -26,8 +26,12 @@ def _business_changes() -> dict:
         "cancellation_cutoff_hours": lambda: body.integer("cancellation_cutoff_hours", True, 0, 24 * 365),
         "delay_notice_threshold_minutes": lambda: body.integer("delay_notice_threshold_minutes", True, 1, 24 * 60),
         "reminder_offsets_minutes": lambda: _offsets(body),
+        "feedback_requests": lambda: body.flag("feedback_requests", required=True),
+        "quiet_hours_start_minute": lambda: body.clock_minutes("quiet_hours_start", required=True),
+        "quiet_hours_end_minute": lambda: body.clock_minutes("quiet_hours_end", required=True),
     }
-    changes = {name: read() for name, read in readers.items() if body.has(name)}
+    names = {"quiet_hours_start_minute": "quiet_hours_start", "quiet_hours_end_minute": "quiet_hours_end"}
+    changes = {name: read() for name, read in readers.items() if body.has(names.get(name, name))}
     body.check()
     return changes
 

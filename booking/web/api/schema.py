@@ -134,6 +134,21 @@ class Fields:
             return value
         return self._convert(name, required, convert)
 
+    def flag(self, name: str, required: bool = False) -> bool | None:
+        def convert(value: Any) -> bool:
+            if not isinstance(value, bool):
+                raise ValueError("must be true or false")
+            return value
+        return self._convert(name, required, convert)
+
+    def clock_minutes(self, name: str, required: bool = False) -> int | None:
+        def convert(value: Any) -> int:
+            minutes = parse_clock(value)
+            if minutes >= 1440:
+                raise ValueError("times must lie between 00:00 and 23:59")
+            return minutes
+        return self._convert(name, required, convert)
+
     def moment(self, name: str, required: bool = False) -> datetime | None:
         return self._convert(name, required, parse_aware_datetime)
 

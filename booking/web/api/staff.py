@@ -11,18 +11,14 @@ from booking.extensions import db
 from booking.operations import staff as ops
 from booking.web.api.auth import authenticate_api_key
 from booking.web.api.schema import Fields, parse_ranges, read_json_body
-from booking.web.formatting import iso_in, staff_json
+from booking.web.formatting import clock_text, iso_in, staff_json
 
 bp = Blueprint("staff", __name__)
 bp.before_request(authenticate_api_key)
 
 
-def _clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
 def _hours_json(hours: dict) -> dict:
-    return {day: [[_clock(s), _clock(e)] for s, e in ranges] for day, ranges in hours.items()}
+    return {day: [[clock_text(s), clock_text(e)] for s, e in ranges] for day, ranges in hours.items()}
 
 
 def _staff_fields(partial: bool) -> dict:
@@ -109,7 +105,7 @@ def put_override(staff_id: int, day: str):
         raise InvalidInput({"hours": "is required (an empty list closes the day)"})
     override = ops.set_override(staff, on, ranges)
     db.session.commit()
-    return jsonify({"date": on.isoformat(), "hours": [[_clock(s), _clock(e)] for s, e in override.ranges]})
+    return jsonify({"date": on.isoformat(), "hours": [[clock_text(s), clock_text(e)] for s, e in override.ranges]})
 
 
 @bp.delete("/staff/<int:staff_id>/overrides/<day>")
