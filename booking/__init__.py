@@ -1,6 +1,7 @@
 """Online appointment booking for small service businesses."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _init_logging(app)
     _init_extensions(app)
     register_web(app)
     register_commands(app)
@@ -30,6 +32,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # Started by the first request, so `flask db upgrade` and friends never run jobs.
         app.before_request(lambda: start_embedded(app))
     return app
+
+
+def _init_logging(app: Flask) -> None:
+    # Without SMTP_HOST, mail goes to the log: make sure INFO lines reach stderr somewhere.
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run is noise
 
 
 def _init_extensions(app: Flask) -> None:
