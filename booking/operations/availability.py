@@ -85,12 +85,25 @@ def load_staff_inputs(business: Business, staff: Sequence[Staff], start: datetim
             .where(TimeOff.staff_id.in_(ids), TimeOff.start_utc < hi, TimeOff.end_utc > lo)):
         time_off[staff_id].append((epoch(s), epoch(e)))
     bookings = _load_bookings(ids, start - reach, end + reach, exclude_booking_id)
+    busy = _load_busy_blocks(ids, start - reach, end + reach)
     return [StaffInput(staff_id=member.id,
                        windows=working_windows(weekly[member.id], overrides[member.id], time_off[member.id],
                                                zone(member.timezone or business.timezone),
                                                epoch(start), epoch(end)),
-                       bookings=bookings[member.id])
+                       bookings=bookings[member.id], busy=busy[member.id])
             for member in staff]
+
+
+def _load_busy_blocks(ids: list[int], lo: datetime, hi: datetime) -> dict[int, list[tuple[int, int]]]:
+    """Imported busy intervals; the engine widens them by the service's buffers like bookings."""
+    table = BusyBlock.__table__
+    dialect = db.session.get_bind().dialect.name
+    query = (select(table.c.staff_id, epoch_column(table.c.start_utc, dialect), epoch_column(table.c.end_utc, dialect))
+             .where(table.c.staff_id.in_(ids), table.c.start_utc < hi, table.c.end_utc > lo))
+    found: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for staff_id, s, e in db.session.execute(query).all():
+        found[staff_id].append((s, e))
+    return found
 
 
 def epoch_column(column, dialect: str) -> ColumnElement[int]:
