@@ -12,6 +12,7 @@ from booking.extensions import db
 from booking.models import (
     ACTIVE_STATUSES,
     Booking,
+    BusyBlock,
     Business,
     DateOverride,
     Service,
