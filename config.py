@@ -48,6 +48,9 @@ class Config:
         self.SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL") or None
         self.SCHEDULER = (os.environ.get("SCHEDULER") or "embedded").lower()
         self.NOTIFY_POLL_SECONDS = _int("NOTIFY_POLL_SECONDS", 30)
+        # How long a claimed notification stays with the process that claimed it; a process that
+        # dies mid-send leaves rows another one takes over after this (with the same Message-ID).
+        self.NOTIFY_LEASE_SECONDS = _int("NOTIFY_LEASE_SECONDS", 300)
         self.CALENDAR_SYNC_MINUTES = _int("CALENDAR_SYNC_MINUTES", 15)
         self.ALLOW_PRIVATE_CALENDAR_URLS = _flag("ALLOW_PRIVATE_CALENDAR_URLS", False)
         self.RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)

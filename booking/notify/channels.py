@@ -1,6 +1,7 @@
 """Where messages leave: SMTP (or the log when no SMTP server is set) and the SMS webhook."""
 from __future__ import annotations
 
+import io
 import json
 import logging
 import smtplib
@@ -8,6 +9,7 @@ import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from email.generator import BytesGenerator
 from email.message import EmailMessage
 from typing import Any
 
@@ -53,7 +55,11 @@ class MailTransport:
                      message["Subject"], message["Message-ID"], message.get_body(("plain",)).get_content())
             return
         try:
-            self._connect().send_message(message)
+            envelope = _envelope(message)
+            if envelope is None:  # non-ASCII addresses: smtplib negotiates SMTPUTF8
+                self._connect().send_message(message)
+            else:
+                self._connect().sendmail(*envelope)
         except (smtplib.SMTPException, OSError) as exc:
             self.close()  # a broken connection must not be reused for the next message
             raise DeliveryError(f"SMTP: {exc}") from exc
@@ -65,6 +71,20 @@ class MailTransport:
             except (smtplib.SMTPException, OSError):
                 pass
             self.connection = None
+
+
+def _envelope(message: EmailMessage) -> tuple[str, list[str], bytes] | None:
+    """Sender, recipients and the flattened message, as smtplib's send_message would send them
+    for our messages (no Bcc or Resent-* headers), without re-parsing every address header:
+    that costs as much CPU as the rest of sending. None when an address is not ASCII."""
+    sender = message["From"].addresses[0].addr_spec
+    recipients = [address.addr_spec for name in ("To", "Cc") for header in message.get_all(name, [])
+                  for address in header.addresses]
+    if "Bcc" in message or "Resent-From" in message or not all(a.isascii() for a in (sender, *recipients)):
+        return None
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, mangle_from_=False, policy=message.policy).flatten(message, linesep="\r\n")
+    return sender, recipients, buffer.getvalue()
 
 
 class SmsWebhook:

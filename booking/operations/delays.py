@@ -3,7 +3,7 @@ and customers whose estimate moves enough are told."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -71,3 +71,17 @@ def refresh_estimates(business: Business, staff: Staff, now: datetime) -> DelayR
     affected = [(by_id[i], from_epoch(e)) for i, e in estimates.items() if e != epoch(by_id[i].start_utc)
                 or by_id[i].told_estimate_utc is not None]
     return DelayResult(affected=affected, notified=notified)
+
+
+def staff_today(business: Business, staff: Staff, now: datetime) -> date:
+    """The staff member's local day, the one report_delay records the delay for."""
+    return now.astimezone(zone(staff.timezone or business.timezone)).date()
+
+
+def current_delays(business: Business, staff: list[Staff], now: datetime) -> dict[int, int]:
+    """Minutes each staff member runs late today, as last reported (0 when nothing was)."""
+    days = {member.id: staff_today(business, member, now) for member in staff}
+    rows = db.session.scalars(select(StaffDelay).where(StaffDelay.staff_id.in_(days),
+                                                       StaffDelay.day.in_(set(days.values()))))
+    found = {row.staff_id: row.minutes for row in rows if days.get(row.staff_id) == row.day}
+    return {member.id: found.get(member.id, 0) for member in staff}

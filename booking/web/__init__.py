@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from booking.web.api import bp as api_bp
 from booking.web.auth import bp as auth_bp
 from booking.web.errors import register_error_handlers
+from booking.web.feeds import bp as feeds_bp
 from booking.web.health import bp as health_bp
 from booking.web.manage import bp as manage_bp
 from booking.web.public import bp as public_bp
@@ -19,7 +20,7 @@ from booking.web.urls import CustomerLinks
 
 
 def register_web(app: Flask) -> None:
-    for blueprint in (api_bp, auth_bp, health_bp, manage_bp, public_bp, staff_bp):
+    for blueprint in (api_bp, auth_bp, feeds_bp, health_bp, manage_bp, public_bp, staff_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")

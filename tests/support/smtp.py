@@ -3,33 +3,66 @@ from __future__ import annotations
 
 import email
 import threading
+import time
+from collections import Counter
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.policy import default
 
 from aiosmtpd.controller import Controller
 
 from tests.support.servers import free_port
 
+_HEADERS = BytesHeaderParser(policy=default)
+
 
 class Inbox:
-    """aiosmtpd handler: parsed messages in arrival order; `down` makes it refuse mail."""
+    """aiosmtpd handler: parsed messages in arrival order; `down` makes it refuse mail.
 
-    def __init__(self) -> None:
+    `headers_only` parses just the header block (load tests: thousands of messages without
+    spending the CPU the senders need); bodies are then not available."""
+
+    def __init__(self, headers_only: bool = False) -> None:
         self.messages: list[EmailMessage] = []
+        self.arrived_at: list[float] = []  # time.monotonic() of each accepted message
+        self.ports: list[int] = []  # the server port each message came in on (several servers may share an inbox)
         self.lock = threading.Lock()
         self.down = False
+        self.refused = 0  # DATA answered 421 while down
+        self.headers_only = headers_only
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.down:
+            with self.lock:
+                self.refused += 1
             return "421 Service not available, try again later"
-        message = email.message_from_bytes(envelope.content, policy=default)
+        if self.headers_only:
+            message = _HEADERS.parsebytes(envelope.content)
+        else:
+            message = email.message_from_bytes(envelope.content, policy=default)
+        port = server.transport.get_extra_info("sockname")[1]
         with self.lock:
             self.messages.append(message)
+            self.arrived_at.append(time.monotonic())
+            self.ports.append(port)
         return "250 OK"
 
     def message_ids(self) -> list[str]:
         with self.lock:
             return [m["Message-ID"] for m in self.messages]
+
+    def message_id_counts(self) -> Counter:
+        """How often each Message-ID arrived (a value above 1 is a duplicate delivery)."""
+        return Counter(self.message_ids())
+
+    def by_port(self) -> Counter:
+        """How many messages each server port accepted."""
+        with self.lock:
+            return Counter(self.ports)
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.messages)
 
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:
@@ -37,14 +70,32 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
-        self.inbox = Inbox()
+    """An aiosmtpd server on a free local port; `stop()` and `start()` take it off the network
+    and bring it back on the same port with the same inbox (connections are then refused).
+    Several servers may share one `inbox` (a port per sending process tells them apart)."""
+
+    def __init__(self, headers_only: bool = False, inbox: Inbox | None = None) -> None:
+        self.inbox = inbox or Inbox(headers_only=headers_only)
         self.port = free_port()
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.running = False
+        self.stopped = False
+
+    def start(self) -> None:
+        if not self.running:
+            if self.stopped:  # a stopped controller's loop is spent: a new one on the same port
+                self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+            self.controller.start()
+            self.running = True
+
+    def stop(self) -> None:
+        if self.running:
+            self.controller.stop()
+            self.running, self.stopped = False, True
 
     def __enter__(self) -> SmtpServer:
-        self.controller.start()
+        self.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.controller.stop()
+        self.stop()

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -21,7 +22,7 @@ from flask_babel import gettext as _
 
 from booking.clock import utcnow
 from booking.errors import Conflict, DomainError, SlotUnavailable, TooLate
-from booking.extensions import db, limiter
+from booking.extensions import csrf, db, limiter
 from booking.operations.booking_changes import (
     cancel_booking,
     check_cutoff,
@@ -30,6 +31,7 @@ from booking.operations.booking_changes import (
 from booking.slots.engine import Slot
 from booking.web.display import first_weekday, template_helpers
 from booking.web.forms import CancelForm, RescheduleForm, parse_aware
+from booking.web.manage import followup
 from booking.web.manage.links import calendar_links
 from booking.web.picker import (
     PickerLinks,
@@ -46,6 +48,13 @@ bp.context_processor(template_helpers)
 
 
 bind_booking_by_token(bp)
+# Links in messages: the feedback question after a visit, and unsubscribing (RFC 8058 one-click too).
+bp.add_url_rule("/m/<token>/feedback", "feedback", limiter.limit("30 per minute", methods=["POST"])(
+    followup.feedback), methods=["GET", "POST"])
+bp.add_url_rule("/m/<token>/feedback/thanks", "feedback_thanks", followup.feedback_thanks)
+bp.add_url_rule("/m/<token>/unsubscribe", "unsubscribe", limiter.limit("30 per minute", methods=["POST"])(
+    csrf.exempt(followup.unsubscribe)), methods=["GET", "POST"])
+DEFAULT_POLL_SECONDS = 45
 
 
 @bp.after_request
@@ -83,12 +92,22 @@ def _page(template: str, tz: str, status: int = 200, **extra):
         template, business=g.business, booking=booking, tz=tz, blocker=change_blocker(utcnow()),
         manage_url=manage_url, ics_url=url_for("api.manage.ics", token=g.manage_token),
         calendar_links=calendar_links(booking, g.business, manage_url),
-        estimated=estimated if estimated and estimated != booking.start_utc else None, **extra), status
+        estimated=estimated if estimated and estimated != booking.start_utc else None,
+        live=_live_estimate(), **extra), status
+
+
+def _live_estimate() -> dict[str, object]:
+    """What static/manage.js needs to refresh the estimate: where to ask, and how often."""
+    seconds = current_app.config.get("MANAGE_POLL_SECONDS") or DEFAULT_POLL_SECONDS
+    return {"url": url_for("api.manage.show", token=g.manage_token), "token": g.manage_token,
+            "poll_seconds": max(1, int(seconds))}
 
 
 @bp.get("/m/<token>")
 def show():
-    return _page("manage/show.html", _tz())
+    # ?keep=1: the "keep my appointment" link of a delay notice.
+    keep = request.args.get("keep") == "1" and g.booking.status in ("confirmed", "arrived")
+    return _page("manage/show.html", _tz(), kept=keep)
 
 
 @bp.get("/m/<token>/booked")

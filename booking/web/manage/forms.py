@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 # RFC 8058: a mail client's one-click unsubscribe POSTs exactly this one field.
@@ -18,8 +18,9 @@ def _clean(value: object) -> object:
 
 
 class FeedbackForm(FlaskForm):
-    """One question, rated 1 to 5, and an optional comment."""
+    """One question, rated 1 to 5, and an optional comment; `tz` keeps the visitor's zone."""
 
+    tz = HiddenField()
     rating = RadioField(_l("How was your visit?"), choices=RATING_CHOICES, coerce=int,
                         validators=[InputRequired(_l("Please choose a rating from 1 to 5."))])
     comment = TextAreaField(_l("Anything you would like to tell us? (optional)"), filters=[_clean],
@@ -27,7 +28,9 @@ class FeedbackForm(FlaskForm):
 
 
 class UnsubscribeForm(FlaskForm):
-    """Only the CSRF token: the confirmation step is the page itself."""
+    """Only the CSRF token and the visitor's zone: the confirmation step is the page itself."""
+
+    tz = HiddenField()
 
 
 def is_one_click(form: dict[str, list[str]]) -> bool:

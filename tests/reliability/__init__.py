@@ -1,0 +1,1 @@
+"""Reliability of the notification dispatcher: real worker processes, PostgreSQL and SMTP."""
