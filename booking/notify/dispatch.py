@@ -3,7 +3,9 @@
 Claims are short transactions of their own, committed before anything is sent: PostgreSQL
 takes rows with FOR UPDATE SKIP LOCKED, SQLite with a compare-and-set UPDATE. A claim is a
 lease; a process that dies mid-send leaves rows that another process takes again once the
-lease has expired, with the same Message-ID. Every outcome is committed per message.
+lease has expired, with the same Message-ID. Every outcome is committed before the next
+message goes out (in the transaction that reads the next row), so a crash repeats at most the
+one message in hand; a holder whose lease ran out before it got to a row leaves that row alone.
 """
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
 """A real SMTP server for tests (aiosmtpd), keeping every message it receives."""
 from __future__ import annotations
 
+import asyncio
 import email
 import threading
 import time
+import weakref
 from collections import Counter
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
@@ -69,6 +71,30 @@ class Inbox:
             return [m for m in self.messages if address in m["To"]]
 
 
+class _Controller(Controller):
+    """aiosmtpd's controller, remembering its connections so `stop()` can close them: stopping
+    with clients still connected would otherwise leave their transports open (ResourceWarning)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: weakref.WeakSet = weakref.WeakSet()
+
+    def factory(self):
+        protocol = super().factory()
+        self.connections.add(protocol)
+        return protocol
+
+    def drop_connections(self) -> None:
+        async def drop() -> None:
+            for protocol in list(self.connections):
+                if protocol.transport is not None:
+                    protocol.transport.abort()  # the server is gone: no goodbye
+            for _ in range(3):
+                await asyncio.sleep(0)  # let connection_lost run
+
+        asyncio.run_coroutine_threadsafe(drop(), self.loop).result(timeout=10)
+
+
 class SmtpServer:
     """An aiosmtpd server on a free local port; `stop()` and `start()` take it off the network
     and bring it back on the same port with the same inbox (connections are then refused).
@@ -77,19 +103,20 @@ class SmtpServer:
     def __init__(self, headers_only: bool = False, inbox: Inbox | None = None) -> None:
         self.inbox = inbox or Inbox(headers_only=headers_only)
         self.port = free_port()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = _Controller(self.inbox, hostname="127.0.0.1", port=self.port)
         self.running = False
         self.stopped = False
 
     def start(self) -> None:
         if not self.running:
             if self.stopped:  # a stopped controller's loop is spent: a new one on the same port
-                self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+                self.controller = _Controller(self.inbox, hostname="127.0.0.1", port=self.port)
             self.controller.start()
             self.running = True
 
     def stop(self) -> None:
         if self.running:
+            self.controller.drop_connections()
             self.controller.stop()
             self.running, self.stopped = False, True
 
