@@ -225,6 +225,19 @@ def master_exact_duration(event: object, zone: tzinfo) -> timedelta | None:
         return None
 
 
+def periods_before(event: object, step: timedelta, before: datetime, zone: tzinfo) -> int:
+    """How many whole ``step``s a series can start later and still have its first instance end
+    at least two steps before ``before`` (UTC). Zero if none."""
+    start = event["DTSTART"].dt  # type: ignore[index]
+    if "DTEND" in event:  # type: ignore[operator]
+        length = abs(to_utc(event["DTEND"].dt, zone) - to_utc(start, zone))  # type: ignore[index]
+    elif "DURATION" in event:  # type: ignore[operator]
+        length = abs(event["DURATION"].dt)  # type: ignore[index]
+    else:
+        length = timedelta(days=1)
+    return max((before - to_utc(start, zone) - length - 2 * step) // step, 0)
+
+
 def aware_utc(value: datetime) -> datetime:
     """``value`` in UTC; ValueError if it is not an aware datetime."""
     if not isinstance(value, datetime) or value.utcoffset() is None:

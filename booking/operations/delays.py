@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from booking.extensions import db
 from booking.models import Booking, Business, Staff, StaffDelay
 from booking.notify.delays import DayBooking, cascade_estimates, plan_delay_notices
-from booking.notify.outbox import plan_delay_notice
+from booking.notify.outbox import queue_delay_notices
 from booking.operations.availability import epoch, from_epoch
 from booking.operations.bookings import lock_staff
 from booking.timezones import zone
@@ -18,7 +19,7 @@ from booking.timezones import zone
 
 @dataclass(frozen=True)
 class DelayResult:
-    affected: list[tuple[Booking, datetime]]  # bookings not begun whose estimate is not their start
+    affected: list[tuple[int, datetime]]  # (booking id, estimate) of those not begun and not on time
     notified: int
 
 
@@ -52,7 +53,7 @@ def refresh_estimates(business: Business, staff: Staff, now: datetime) -> DelayR
     The caller holds the staff row lock (report_delay, or the overrun job)."""
     day_start, day_end = _local_day(business, staff, now)
     row = _delay_row(staff, day_start)
-    bookings = list(db.session.scalars(select(Booking).where(
+    bookings = list(db.session.scalars(select(Booking).options(selectinload(Booking.customer)).where(
         Booking.staff_id == staff.id, Booking.start_utc >= day_start, Booking.start_utc < day_end,
         Booking.status != "cancelled").order_by(Booking.start_utc, Booking.id)))
     day = [DayBooking(b.id, epoch(b.start_utc), epoch(b.end_utc), b.status,
@@ -61,14 +62,15 @@ def refresh_estimates(business: Business, staff: Staff, now: datetime) -> DelayR
     by_id = {b.id: b for b in bookings}
     for booking_id, estimate in estimates.items():
         by_id[booking_id].estimated_start_utc = from_epoch(estimate)
-    notified = 0
+    planned = []
     for notice in plan_delay_notices(day, estimates, business.delay_notice_threshold_minutes):
         booking = by_id[notice.booking_id]
         booking.told_estimate_utc = None if notice.all_clear else from_epoch(notice.estimate)
-        if plan_delay_notice(booking, from_epoch(notice.estimate), notice.all_clear, now) is not None:
-            notified += 1
+        planned.append((booking, from_epoch(notice.estimate), notice.all_clear))
+    notified = queue_delay_notices(planned, now)
     db.session.flush()
-    affected = [(by_id[i], from_epoch(e)) for i, e in estimates.items() if e != epoch(by_id[i].start_utc)
+    # Plain values: the caller commits, and expired ORM rows would be reloaded one by one.
+    affected = [(i, from_epoch(e)) for i, e in estimates.items() if e != epoch(by_id[i].start_utc)
                 or by_id[i].told_estimate_utc is not None]
     return DelayResult(affected=affected, notified=notified)
 

@@ -27,8 +27,8 @@ def delay(staff_id: int):
     result = report_delay(g.business, staff, minutes, utcnow())
     db.session.commit()
     tz = g.business.timezone
-    return jsonify({"affected": [{"booking_id": b.id, "estimated_start": iso_in(estimate, tz)}
-                                 for b, estimate in result.affected],
+    return jsonify({"affected": [{"booking_id": booking_id, "estimated_start": iso_in(estimate, tz)}
+                                 for booking_id, estimate in result.affected],
                     "notified": result.notified})
 
 
