@@ -90,7 +90,8 @@ def single(rng: random.Random, number: int) -> list[str]:
     day = NOW.replace(tzinfo=None) + timedelta(days=rng.randint(-200, 200))
     lines = [f"UID:single-{number}@bench"]
     if rng.random() < 0.05:
-        lines += [f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"DTEND;VALUE=DATE:{day + timedelta(days=rng.randint(1, 3)):%Y%m%d}"]
+        end = day + timedelta(days=rng.randint(1, 3))
+        lines += [f"DTSTART;VALUE=DATE:{day:%Y%m%d}", f"DTEND;VALUE=DATE:{end:%Y%m%d}"]
     else:
         zone = rng.choice(ZONES)
         start = day.replace(hour=rng.randint(6, 19), minute=rng.choice([0, 15, 30, 45]))

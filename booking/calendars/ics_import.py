@@ -1,8 +1,9 @@
 """Busy intervals from an external iCalendar feed (pure: bytes in, intervals out).
 
-Pipeline: decode -> give custom VTIMEZONE TZIDs per-feed names (``ics_tz``) -> parse with
-icalendar -> note broken lines, drop unreadable events -> expand with recurring-ical-events
-(which applies Google's X-WR-TIMEZONE) -> drop cancelled and free occurrences -> UTC -> merge.
+Pipeline: decode -> keep only the lines busy time needs and give custom VTIMEZONE TZIDs
+per-feed names (``ics_tz.prepare_text``) -> parse with icalendar -> note broken lines, drop
+unreadable events, fast-forward old series -> expand with recurring-ical-events (which applies
+Google's X-WR-TIMEZONE) -> drop cancelled and free occurrences -> UTC -> merge.
 
 - Intervals are half-open ``[start, end)`` in aware UTC. Whole occurrences that intersect
   the window are kept (nothing is clipped); touching and overlapping intervals are merged.
@@ -20,7 +21,7 @@ icalendar -> note broken lines, drop unreadable events -> expand with recurring-
 """
 from __future__ import annotations
 
-import math
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from booking.calendars.ics_tz import (
     occurrence_interval,
     periods_before,
     prepare_text,
+    rule_steps,
     to_utc,
     unresolved_tzids,
 )
@@ -50,11 +52,10 @@ _PAD = timedelta(days=2)  # query margin: floating and all-day times are compare
 _MAX_PROBLEMS = 50
 _MAX_PROBLEM_CHARS = 200
 _STEP_BUDGET_PER_OCCURRENCE = 50  # RRULE iterations (also before the window) per allowed occurrence
-_FREQ_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400, "WEEKLY": 604800,
-                 "MONTHLY": 2629746, "YEARLY": 31556952}
 _SINGLE = {"DTSTART": date, "DTEND": date, "DURATION": timedelta, "RECURRENCE-ID": date}
 BUSYSTATUS = "X-MICROSOFT-CDO-BUSYSTATUS"
 
+GLOBAL_TZID = re.compile(r"TZID[=:]/", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,9 @@ class ImportResult:
 
 
 class IcsImportError(Exception):
-    """The whole feed is unusable (empty, not iCalendar, no complete VCALENDAR).
-
-    The sync keeps the last good busy blocks and shows this message.
-    """
+    """The whole feed is unusable: empty, not iCalendar, cut off (no complete VCALENDAR), not
+    parseable at all, or none of its events readable. The sync keeps the last good busy
+    blocks and shows this message."""
 
 
 @dataclass
@@ -150,6 +150,9 @@ def _import(data: bytes, charset: str | None, run: _Run) -> None:
         raise IcsImportError("the feed is empty")
     if not is_calendar(text):
         raise IcsImportError("not an iCalendar feed (no BEGIN:VCALENDAR)")
+    if GLOBAL_TZID.search(text):
+        # icalendar warns only the first time it resolves such a TZID (then it is cached): say it every time.
+        run.note("GloballyUniqueTZIDGuessed: a vendor-prefixed TZID was read as the IANA zone it ends with")
     text, broken = prepare_text(text, run.start.year - 1)
     if broken:
         run.repaired = True
@@ -311,7 +314,7 @@ def _too_expensive(event: icalendar.Component, run: _Run, budget: list[float]) -
         return None
     try:
         first = to_utc(event["DTSTART"].dt, run.zone)
-        steps = sum(_rule_steps(rule, first, run.query[1]) for rule in _listed(rules))
+        steps = sum(rule_steps(rule, first, run.query[1]) for rule in _listed(rules))
     except Exception:  # noqa: BLE001 - the library will judge a rule we cannot estimate
         return None
     if steps > budget[0]:
@@ -319,20 +322,6 @@ def _too_expensive(event: icalendar.Component, run: _Run, budget: list[float]) -
         return f"its RRULE needs about {steps:.0f} iterations, more than the expansion cap allows"
     budget[0] -= steps
     return None
-
-
-def _rule_steps(rule: icalendar.vRecur, first: datetime, last: datetime) -> float:
-    def one(key: str) -> object:
-        return (_listed(rule.get(key)) or [None])[0]
-
-    seconds = _FREQ_SECONDS.get(str(one("FREQ")).upper())
-    if seconds is None:
-        return 0.0
-    interval = max(int(one("INTERVAL") or 1), 1)
-    periods = max((last - first).total_seconds(), 0.0) / (seconds * interval) + 1
-    if one("COUNT") is not None:
-        periods = min(periods, max(int(one("COUNT")), 0))
-    return periods * math.prod(max(len(rule.get(key) or ()), 1) for key in ("BYSECOND", "BYMINUTE", "BYHOUR"))
 
 
 def _uid_groups(calendar: icalendar.Calendar) -> dict[str, list[icalendar.Component]]:

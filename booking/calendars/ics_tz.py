@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 import zoneinfo
 from collections.abc import Callable, Iterable
@@ -40,6 +41,8 @@ _NEEDED = frozenset((
     "RECURRENCE-ID", "STATUS", "TRANSP", "X-MICROSOFT-CDO-BUSYSTATUS", "X-WR-TIMEZONE", "CALSCALE",
     "TZID", "TZOFFSETFROM", "TZOFFSETTO", "TZNAME",
 ))
+_FREQ_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400, "WEEKLY": 604800,
+                 "MONTHLY": 2629746, "YEARLY": 31556952}
 _CALENDAR_START = re.compile(r"BEGIN:VCALENDAR", re.IGNORECASE)
 _OBSERVANCE = re.compile(
     r"(?ims)^BEGIN:(STANDARD|DAYLIGHT)[ \t]*\r?$(?:(?!^(?:BEGIN|END):).)*^END:\1[ \t]*\r?$"
@@ -89,8 +92,11 @@ def is_calendar(text: str) -> bool:
 
 
 def prepare_text(text: str, since_year: int) -> tuple[str, int]:
-    """The text icalendar should parse, and how many broken lines (without a colon) it had. Unfolds, drops never-busy components and unneeded properties, then renames custom
-    time zones (:func:`uniquify_custom_tzids`, with yearly rules starting at ``since_year``)."""
+    """The text icalendar should parse, and how many broken lines (without a colon) it had.
+
+    Unfolds, drops never-busy components and every property busy time does not need, then
+    renames custom time zones (:func:`uniquify_custom_tzids`, yearly rules from ``since_year``).
+    """
     kept, broken = [], 0
     for line in _IRRELEVANT.sub("", _FOLD.sub("", text)).split("\n"):
         line = line.removesuffix("\r")
@@ -236,6 +242,23 @@ def periods_before(event: object, step: timedelta, before: datetime, zone: tzinf
     else:
         length = timedelta(days=1)
     return max((before - to_utc(start, zone) - length - 2 * step) // step, 0)
+
+
+def rule_steps(rule: dict[str, list[object]], first: datetime, last: datetime) -> float:
+    """About how many instances dateutil walks for an RRULE (a ``vRecur``) from ``first`` to
+    ``last``: periods (bounded by COUNT) times the BYHOUR/BYMINUTE/BYSECOND expansions."""
+    def one(key: str) -> object:
+        value = rule.get(key)
+        return (value if isinstance(value, list) else [value])[0] if value else None
+
+    seconds = _FREQ_SECONDS.get(str(one("FREQ")).upper())
+    if seconds is None:
+        return 0.0
+    interval = max(int(one("INTERVAL") or 1), 1)  # type: ignore[call-overload]
+    periods = max((last - first).total_seconds(), 0.0) / (seconds * interval) + 1
+    if one("COUNT") is not None:
+        periods = min(periods, max(int(one("COUNT")), 0))  # type: ignore[call-overload]
+    return periods * math.prod(max(len(rule.get(key) or ()), 1) for key in ("BYSECOND", "BYMINUTE", "BYHOUR"))
 
 
 def aware_utc(value: datetime) -> datetime:

@@ -1,8 +1,8 @@
 """The importer against the real-world corpus in shared/data/ics (see its README.md).
 
-Every file must give an ImportResult or an IcsImportError (never another exception); the
-x-wr-timezone pairs must read the same; a few files with well-known content must give the
-expected busy times.
+Every file must give an ImportResult or an IcsImportError (never another exception), and so
+must random bytes and mutated copies of these files and of the fixtures; the x-wr-timezone
+pairs must read the same; a few files with well-known content must give the expected busy times.
 """
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from booking.calendars.ics_import import IcsImportError, ImportResult, parse_busy
 
@@ -97,8 +99,11 @@ def test_google_utc_times_with_x_wr_timezone_keep_their_instants():
 
 
 def test_weekly_lisbon_event_follows_the_autumn_change():
-    result = read("recurring-ical-events/issue_48_daylight_aware_repeats.ics", window=(utc(2020, 10, 18), utc(2020, 11, 1)))
-    assert result.busy == [(utc(2020, 10, 19, 10, 30), utc(2020, 10, 19, 12)), (utc(2020, 10, 26, 11, 30), utc(2020, 10, 26, 13))]
+    window = (utc(2020, 10, 18), utc(2020, 11, 1))
+    result = read("recurring-ical-events/issue_48_daylight_aware_repeats.ics", window=window)
+    assert result.busy == [
+        (utc(2020, 10, 19, 10, 30), utc(2020, 10, 19, 12)), (utc(2020, 10, 26, 11, 30), utc(2020, 10, 26, 13))
+    ]
 
 
 def test_zero_size_and_swapped_events():
@@ -115,7 +120,8 @@ def test_rdate_removed_again_by_exdate():
 
 
 def test_daily_all_day_series_merges_into_one_block():
-    result = read("recurring-ical-events/one_day_event_repeat_every_day.ics", window=(utc(2019, 3, 10), utc(2019, 3, 20)))
+    window = (utc(2019, 3, 10), utc(2019, 3, 20))
+    result = read("recurring-ical-events/one_day_event_repeat_every_day.ics", window=window)
     assert result.busy == [(utc(2019, 3, 9, 23), utc(2019, 3, 20, 23))]
     assert result.occurrences == 11
 
@@ -158,3 +164,49 @@ def test_broken_real_world_files_are_read_or_rejected_cleanly():
                  "icalendar-calendars/issue_1050_multiple_calendars.ics", "ical-testdata/empty.ics"):
         with pytest.raises(IcsImportError):
             read(name)
+
+
+# --- no other exception, whatever the bytes (random, and mutated fixtures and corpus files) -------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEEDS = [path.read_bytes() for path in [*sorted(FIXTURES.glob("*.ics")), *FILES] if path.stat().st_size < 20_000]
+TOKENS = [b"\r\n", b"\n", b":", b";", b"=", b'"', b",", b" ", b"\x00", b"\xff", b"TZID=", b"BEGIN:VEVENT\r\n",
+          b"END:VEVENT\r\n", b"BEGIN:VTIMEZONE\r\n", b"END:VCALENDAR\r\n", b"RRULE:FREQ=SECONDLY\r\n",
+          b"DTSTART:", b"20270105T090000Z", b"VALUE=DATE:", b"RECURRENCE-ID:", b"EXDATE:", b"DURATION:P1D",
+          b"RDATE;VALUE=PERIOD:", b"X-WR-TIMEZONE:", b"BEGIN:VALARM\r\n"]
+
+
+def assert_survives(data: bytes) -> None:
+    try:
+        result = parse_busy(data, BERLIN, datetime(2000, 1, 1, tzinfo=UTC), WIDE[1], max_occurrences=5_000)
+    except IcsImportError:
+        return
+    assert isinstance(result, ImportResult)
+    assert all(start < end and start.tzinfo is UTC for start, end in result.busy)
+    assert all(a[1] < b[0] for a, b in zip(result.busy, result.busy[1:], strict=False))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000))
+def test_random_bytes_only_give_a_result_or_ics_import_error(data):
+    assert_survives(data)
+    assert_survives(b"BEGIN:VCALENDAR\r\n" + data + b"\r\nEND:VCALENDAR\r\n")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SEEDS), st.lists(st.tuples(
+    st.sampled_from(["delete", "insert", "copy", "flip"]), st.integers(0, 5000), st.integers(0, 80),
+    st.sampled_from(TOKENS), st.integers(0, 255)), min_size=1, max_size=8))
+def test_mutated_feeds_only_give_a_result_or_ics_import_error(seed, mutations):
+    data = bytearray(seed)
+    for operation, position, length, token, byte in mutations:
+        at = position % (len(data) + 1)
+        if operation == "delete":
+            del data[at:at + length]
+        elif operation == "insert":
+            data[at:at] = token
+        elif operation == "copy":
+            data[at:at] = data[position % (len(data) + 1):][:length]
+        elif data:
+            data[min(at, len(data) - 1)] = byte
+    assert_survives(bytes(data))
