@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlsplit
 
@@ -14,22 +13,15 @@ from sqlalchemy import select
 
 from booking.clock import pinned
 from booking.credentials import hash_password
-from booking.extensions import db
 from booking.models import Booking, Business, CalendarFeed, User
 from tests.conftest import FROZEN_NOW
 from tests.support.factories import Practice, booking_body, setup_practice, unique
 from tests.web.test_auth import PASSWORD, log_in
+from tests.support.db_access import database
 
 EVERY_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
-@contextmanager
-def database(app):
-    with app.app_context():
-        try:
-            yield db.session
-        finally:
-            db.session.remove()
 
 
 def path_of(url: str) -> str:

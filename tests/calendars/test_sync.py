@@ -4,7 +4,6 @@ The clock is pinned to 2027-02-01 07:00 UTC (a Monday)."""
 from __future__ import annotations
 
 import ipaddress
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from functools import partial
 
@@ -16,7 +15,6 @@ from booking.calendars.sync import claim_due
 from booking.clock import pinned
 from booking.credentials import hash_password
 from booking.database import writing
-from booking.extensions import db
 from booking.jobs import run_calendar_sync
 from booking.models import Business, BusyBlock, ExternalCalendar, User
 from booking.operations.calendars import sync_now
@@ -25,6 +23,7 @@ from tests.conftest import FROZEN_NOW
 from tests.support.factories import setup_practice, unique
 from tests.web.test_auth import csrf_token as csrf
 from tests.web.test_auth import PASSWORD, log_in
+from tests.support.db_access import database
 
 UTC = timezone.utc
 FEED = ics("DTSTART:20270203T090000Z\nDTEND:20270203T100000Z",
@@ -47,13 +46,6 @@ def private_ok(app, monkeypatch):
     monkeypatch.setitem(app.config, "ALLOW_PRIVATE_CALENDAR_URLS", True)
 
 
-@contextmanager
-def database(app):
-    with app.app_context():
-        try:
-            yield db.session
-        finally:
-            db.session.remove()
 
 
 def blocks(app, calendar_id: int) -> list[tuple[datetime, datetime]]:

@@ -4,14 +4,12 @@ the owner's outbox health with resend). The clock is pinned to Monday 2027-02-01
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from booking.credentials import hash_password
-from booking.extensions import db
 from booking.models import (
     Booking,
     Business,
@@ -24,18 +22,11 @@ from booking.models import (
 from tests.conftest import FROZEN_NOW
 from tests.support.factories import Practice, booking_body, setup_practice, unique
 from tests.web.test_auth import PASSWORD, log_in
+from tests.support.db_access import database
 
 BERLIN_OFFSET = "+01:00"
 
 
-@contextmanager
-def database(app):
-    """A session of its own for looking at or preparing rows (the client's requests have theirs)."""
-    with app.app_context():
-        try:
-            yield db.session
-        finally:
-            db.session.remove()
 
 
 def form_token(html: str) -> str:
