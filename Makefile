@@ -38,6 +38,10 @@ bench: install-dev
 	bash .ci/provision
 	$(PY) benchmarks/slot_engine.py
 	$(PY) benchmarks/availability_endpoint.py
+	$(PY) benchmarks/dispatch_throughput.py
+	$(PY) benchmarks/delay_cascade.py
+	$(PY) benchmarks/ics_import.py
+	$(PY) benchmarks/ics_export.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* test-artifacts
