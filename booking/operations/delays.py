@@ -25,7 +25,7 @@ class DelayResult:
 
 def _local_day(business: Business, staff: Staff, now: datetime) -> tuple[datetime, datetime]:
     tz = zone(staff.timezone or business.timezone)
-    day = now.astimezone(tz).date()
+    day = staff_today(business, staff, now)
     return (datetime.combine(day, datetime.min.time(), tz),
             datetime.combine(day + timedelta(days=1), datetime.min.time(), tz))
 

@@ -11,7 +11,7 @@ import pytest
 from tests.browser.conftest import PHONE, Watch
 from tests.browser.test_booking_flow import assert_fits
 from tests.support.factories import Api, booking_body, setup_practice
-from tests.web.test_auth import PASSWORD
+from tests.support.workspace import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from booking.extensions import db
 from booking.models import Booking, CalendarConflict, Notification
 from tests.calendars.feed_server import FeedServer, Route, ics
 from tests.support.factories import booking_body, setup_practice
-from tests.web.test_auth import log_in
+from tests.support.workspace import log_in
 
 UTC = timezone.utc
 SERVICE = {"name": "Check-up", "duration_minutes": 30, "buffer_after_minutes": 15}

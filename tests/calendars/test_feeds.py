@@ -12,12 +12,12 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from booking.clock import pinned
-from booking.credentials import hash_password
-from booking.models import Booking, Business, CalendarFeed, User
+from booking.models import Booking, CalendarFeed
 from tests.conftest import FROZEN_NOW
 from tests.support.factories import Practice, booking_body, setup_practice, unique
-from tests.web.test_auth import PASSWORD, log_in
+from tests.support.workspace import log_in
 from tests.support.db_access import database
+from tests.support.workspace import add_staff_user, form_token
 
 EVERY_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -198,19 +198,8 @@ def test_fetches_are_recorded_with_the_user_agent(api, client, app):
 
 # --- the owner's page ------------------------------------------------------------------------------
 
-def add_staff_user(app, practice: Practice) -> str:
-    email = f"{unique('staff')}@example.test"
-    with database(app) as session:
-        business = session.scalar(select(Business).where(Business.slug == practice.slug))
-        session.add(User(business_id=business.id, email=email, name="Sam Staff", role="staff", active=True,
-                         password_hash=hash_password(PASSWORD), created_at=FROZEN_NOW))
-        session.commit()
-    return email
 
 
-def form_token(html: str) -> str:
-    field = re.search(r'<input[^>]*name="csrf_token"[^>]*>', html).group(0)
-    return re.search(r'value="([^"]+)"', field).group(1)
 
 
 def test_the_owner_page_lists_every_feed_with_subscribe_links(api, client, app):
@@ -253,7 +242,7 @@ def test_staff_accounts_and_other_practices_cannot_touch_the_feeds(api, client, 
     api.key = other.key
     other_feed = feed_row(app, api.json("GET", "/api/v1/business/feed")["url"]).id
     staff_client = app.test_client()
-    log_in(staff_client, add_staff_user(app, practice))
+    log_in(staff_client, add_staff_user(app, practice, FROZEN_NOW))
     assert staff_client.get("/app/feeds").status_code == 403
     assert staff_client.post("/app/feeds/1/rotate", data={}).status_code in (400, 403)
     log_in(client, f"owner@{practice.slug}.test")

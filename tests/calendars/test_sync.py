@@ -21,8 +21,8 @@ from booking.operations.calendars import sync_now
 from tests.calendars.feed_server import FeedServer, Route, connections, ics
 from tests.conftest import FROZEN_NOW
 from tests.support.factories import setup_practice, unique
-from tests.web.test_auth import csrf_token as csrf
-from tests.web.test_auth import PASSWORD, log_in
+from tests.support.workspace import form_token as csrf
+from tests.support.workspace import PASSWORD, log_in
 from tests.support.db_access import database
 
 UTC = timezone.utc

@@ -1,26 +1,17 @@
 """Owners and staff log in and see today's bookings of their own practice only."""
 from __future__ import annotations
 
-import re
 
 import pytest
 
 from booking.web.auth import safe_next
 from tests.support.factories import booking_body, setup_practice
-
-PASSWORD = "correct horse battery"
-
-
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+from tests.support.workspace import log_in
 
 
-def log_in(client, email: str, password: str = PASSWORD, next_url: str | None = None):
-    page = client.get("/login")
-    assert page.status_code == 200
-    path = "/login" + (f"?next={next_url}" if next_url else "")
-    return client.post(path, data={"email": email, "password": password,
-                                   "csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+
 
 
 def test_owner_logs_in_and_sees_todays_bookings(client, api):

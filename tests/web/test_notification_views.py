@@ -9,29 +9,24 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from booking.credentials import hash_password
 from booking.models import (
     Booking,
-    Business,
     Customer,
     Feedback,
     Notification,
     StaffDelay,
-    User,
 )
 from tests.conftest import FROZEN_NOW
-from tests.support.factories import Practice, booking_body, setup_practice, unique
-from tests.web.test_auth import PASSWORD, log_in
+from tests.support.factories import Practice, booking_body, setup_practice
+from tests.support.workspace import log_in
 from tests.support.db_access import database
+from tests.support.workspace import add_staff_user, form_token
 
 BERLIN_OFFSET = "+01:00"
 
 
 
 
-def form_token(html: str) -> str:
-    field = re.search(r'<input[^>]*name="csrf_token"[^>]*>', html).group(0)
-    return re.search(r'value="([^"]+)"', field).group(1)
 
 
 def book(api, practice: Practice, start: str, staff: int = 0, **extra) -> dict:
@@ -53,14 +48,6 @@ def berlin(hhmm: str) -> datetime:
     return datetime.fromisoformat(f"2027-02-01T{hhmm}:00{BERLIN_OFFSET}")
 
 
-def add_staff_user(app, practice: Practice) -> str:
-    email = f"{unique('staff')}@example.test"
-    with database(app) as session:
-        business = session.scalar(select(Business).where(Business.slug == practice.slug))
-        session.add(User(business_id=business.id, email=email, name="Sam Staff", role="staff", active=True,
-                         password_hash=hash_password(PASSWORD), created_at=FROZEN_NOW))
-        session.commit()
-    return email
 
 
 # --- the workspace -----------------------------------------------------------------------------
@@ -98,7 +85,7 @@ def test_a_staff_account_may_not_see_the_outbox_health_or_resend(client, api, ap
     created = book(api, practice, "02-01T14:00")
     with database(app) as session:
         row_id = session.scalar(select(Notification.id).where(Notification.booking_id == created["id"]))
-    log_in(client, add_staff_user(app, practice))
+    log_in(client, add_staff_user(app, practice, FROZEN_NOW))
     today = client.get("/app/")
     assert today.status_code == 200 and "/app/notifications" not in today.get_data(as_text=True)
     assert client.get("/app/notifications").status_code == 403

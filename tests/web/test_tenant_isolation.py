@@ -26,8 +26,9 @@ from booking.models.users import ApiKey, User
 from tests.conftest import FROZEN_NOW, TEST_CONFIG
 from tests.support.db_access import database
 from tests.support.factories import Api, booking_body, setup_practice
+from tests.support.workspace import PASSWORD, form_token, log_in
 
-PASSWORD = "correct horse battery"
+
 MARKER = "ZZ-B-secret"
 INT_ARGS = ("staff_id", "service_id", "booking_id", "calendar_id", "feed_id", "conflict_id", "time_off_id",
             "id", "key_id", "notification_id")
@@ -71,15 +72,8 @@ def _rules():
 RULES = _rules()
 
 
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
 
-def log_in(client, email: str):
-    page = client.get("/login")
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": csrf_token(page.get_data(as_text=True))})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
 def business_id(app, slug: str) -> int:
@@ -162,8 +156,8 @@ def world(app):
             own = {"notification_id": own_notification.id,
                    "feed_id": session.scalar(select(CalendarFeed.id).where(CalendarFeed.business_id == aid))}
         owner = app.test_client()
-        log_in(owner, f"owner@{a.slug}.test")
-        token = csrf_token(owner.get("/app/calendars").get_data(as_text=True))
+        assert log_in(owner, f"owner@{a.slug}.test").status_code == 302
+        token = form_token(owner.get("/app/calendars").get_data(as_text=True))
         yield {"api": Api(app.test_client()), "a": a, "b": b, "bid": bid, "ids": ids, "owner": owner,
                "token": token, "own": own}
 
@@ -209,7 +203,7 @@ WORKSPACE_GETS = sorted({rule for endpoint, rule, method, arguments in (p.values
 def staff_client(app, world):
     client = app.test_client()
     with pinned(FROZEN_NOW):
-        log_in(client, f"staff@{world['a'].slug}.test")
+        assert log_in(client, f"staff@{world['a'].slug}.test").status_code == 302
     return client
 
 
@@ -234,7 +228,7 @@ def test_owner_only_pages_are_known(world):
                                            ("/app/feeds/{}/busy-only", "feed_id")])
 def test_staff_user_cannot_use_owner_only_actions(app, world, staff_client, template, arg):
     with pinned(FROZEN_NOW):
-        token = csrf_token(staff_client.get("/app/calendars").get_data(as_text=True))
+        token = form_token(staff_client.get("/app/calendars").get_data(as_text=True))
         path = template.format(world["own"][arg])
         with database(app) as session:
             before = ({n.id: n.status for n in session.scalars(select(Notification))},
