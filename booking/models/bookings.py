@@ -43,6 +43,8 @@ class Booking(db.Model):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    # A no-show the practice excused (illness called in late): kept apart in no-show counts.
+    no_show_excused: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(16), default="online")
     start_utc: Mapped[datetime] = mapped_column(UTCDateTime)
     end_utc: Mapped[datetime] = mapped_column(UTCDateTime)

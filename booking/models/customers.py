@@ -24,4 +24,9 @@ class Customer(db.Model):
     preferred_channel: Mapped[str] = mapped_column(String(8), default="email")
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     locale: Mapped[str | None] = mapped_column(String(5), nullable=True)  # None: the business's
+    # When and how the customer agreed to their data being kept and to messages (GDPR art. 7).
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    consent_source: Mapped[str | None] = mapped_column(String(16), nullable=True)  # online, staff
+    # Erased on request: personal data replaced, the row kept so statistics stay whole.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

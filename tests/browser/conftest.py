@@ -88,3 +88,25 @@ def shots(request):
         page.screenshot(path=str(path), full_page=True)
         return path
     return shot
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+
+
+@pytest.fixture
+def axe():
+    """axe(page): runs axe-core (WCAG 2.x A/AA rules) on the page as it is now and fails the
+    test on any serious or critical violation, naming the rule and the elements."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run npm ci (make test does)")
+    source = AXE.read_text()
+
+    def check(page) -> None:
+        page.add_script_tag(content=source)
+        result = page.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
+        serious = [v for v in result["violations"] if v["impact"] in SERIOUS]
+        assert not serious, "\n".join(
+            f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes'][:5]]}" for v in serious)
+    return check

@@ -86,6 +86,12 @@ class _Controller(Controller):
 
     def drop_connections(self) -> None:
         async def drop() -> None:
+            # Stop accepting first: a client connecting between the abort and the stop would
+            # otherwise keep a transport the closed loop can no longer close.
+            if self.server is not None:
+                self.server.close()
+            for _ in range(3):
+                await asyncio.sleep(0)  # connections accepted just now get their transport
             for protocol in list(self.connections):
                 if protocol.transport is not None:
                     protocol.transport.abort()  # the server is gone: no goodbye
