@@ -63,5 +63,8 @@ class Config:
         self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")
         self.BABEL_DEFAULT_LOCALE = "en"
         self.BABEL_DEFAULT_TIMEZONE = "UTC"
+        # Compiled by `make translations` (the .mo files are build output, not in git); without
+        # them Flask-Babel falls back to the English source text.
+        self.BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "booking" / "translations")
         self.LANGUAGES = ("de", "en", "es")
         self.JSON_SORT_KEYS = False

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -79,3 +80,15 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI", "").lower() == "true" and skipped:
         reporter.write_line(f"CI=true: {skipped} test(s) were skipped; failing the run", red=True)
         session.exitstatus = 1
+
+
+def pytest_sessionstart(session):
+    """German and Spanish pages need the compiled catalogues (`make test` builds them first);
+    without them every page would quietly speak English, so stop with the fix instead."""
+    translations = Path(__file__).resolve().parents[1] / "booking" / "translations"
+    for lang in ("de", "es"):  # English is the source language: not compiled
+        po = translations / lang / "LC_MESSAGES" / "messages.po"
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            raise pytest.UsageError(f"{mo.relative_to(translations.parent.parent)} is missing or older than its "
+                                    ".po: run `make translations` (or `make test`, which does)")

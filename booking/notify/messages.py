@@ -15,6 +15,8 @@ Boundary semantics:
   value (names, reason, links). Subjects and SMS have runs of whitespace (including
   newlines) collapsed to one space, so a value can never break an email header.
 * The delay estimate is shown as a time of day (delays do not cross midnight).
+* ``reason`` (the practice's message to the customer) becomes its own paragraph of a
+  cancellation or reschedule email when it is not blank; other kinds and SMS leave it out.
 """
 from __future__ import annotations
 
@@ -229,7 +231,7 @@ def _parts(context: MessageContext, phrases: Mapping[str, str], values: Mapping[
     fill = _filler(values, escape)
     kind = _phrase_kind(context)
     paragraphs = [fill(p) for p in phrases[f"{kind}.body"].split("\n\n")]
-    if context.kind == "cancellation" and context.reason and context.reason.strip():
+    if context.kind in ("cancellation", "reschedule") and context.reason and context.reason.strip():
         paragraphs.append(fill(phrases["reason"]))
     details = (
         (fill(phrases["label.service"]), fill("{service}")),

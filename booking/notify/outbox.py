@@ -95,10 +95,14 @@ def plan_booking_created(booking: Booking, now: datetime) -> None:
     plan_reminders(booking, now)
 
 
-def plan_booking_moved(booking: Booking, previous_start: datetime, now: datetime) -> None:
+def plan_booking_moved(booking: Booking, previous_start: datetime, now: datetime, reason: str | None = None) -> None:
+    """The reschedule notice; `reason` is staff's message to the customer, kept in the payload so a
+    retry sends the same words."""
     cancel_pending(booking, now)
-    enqueue(booking, "reschedule", f"reschedule:s{booking.sequence}", now, now,
-            {"previous_start": previous_start.isoformat()})
+    payload = {"previous_start": previous_start.isoformat()}
+    if reason:
+        payload["reason"] = reason
+    enqueue(booking, "reschedule", f"reschedule:s{booking.sequence}", now, now, payload)
     plan_reminders(booking, now)
 
 

@@ -11,8 +11,8 @@ start time of day (delay), ``{when_sms}`` a short form with the zone name,
 
 A ``*.body`` value holds one or more paragraphs separated by a blank line. Keys:
 ``greeting``, ``sign_off``, ``label.*`` (details block), ``link.*`` (link labels),
-``reason`` (cancellation note), and ``<kind>.subject|body|sms`` where kind is one of
-``messages.KINDS`` or ``delay_clear`` (the all-clear after a delay).
+``reason`` (staff's note in a cancellation or reschedule), and ``<kind>.subject|body|sms``
+where kind is one of ``messages.KINDS`` or ``delay_clear`` (the all-clear after a delay).
 """
 from __future__ import annotations
 

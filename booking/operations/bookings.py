@@ -5,7 +5,7 @@ import base64
 import hashlib
 import hmac
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -14,16 +14,23 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from booking.credentials import digest
-from booking.errors import Conflict, NotFound, SlotUnavailable
+from booking.errors import N_, Conflict, NotFound, SlotUnavailable
 from booking.extensions import db
 from booking.models import ACTIVE_STATUSES, Booking, Business, Service, Staff
 from booking.notify.outbox import plan_booking_created
 from booking.operations.audit import record_booking_event
-from booking.operations.availability import available_slots, nearest_alternatives
+from booking.operations.availability import (
+    available_slots,
+    booking_window,
+    epoch,
+    load_staff_inputs,
+    nearest_alternatives,
+    service_rules,
+)
 from booking.operations.customers import CustomerDetails, find_or_create_customer
 from booking.operations.services import get_service
 from booking.operations.staff import get_staff
-from booking.slots.engine import Slot
+from booking.slots.engine import Slot, find_slots
 from booking.timezones import zone
 
 ONE_SECOND = timedelta(seconds=1)
@@ -40,6 +47,22 @@ class BookingRequest:
     notes: str | None = None
     idempotency_key: str | None = None
     source: str = "online"
+    # Staff only: a start outside the offered times (working hours, time off, grid) is accepted
+    # once someone confirmed it; overlaps, capacity and busy blocks still refuse it.
+    outside_hours_ok: bool = False
+
+
+class OutsideWorkingHours(SlotUnavailable):
+    """The time is free but not an offered slot: staff may book it after confirming.
+
+    A SlotUnavailable (409 slot_unavailable with alternatives) wherever nobody asks to confirm.
+    """
+
+    default_message = N_("This time is outside the offered times.")
+
+    def __init__(self, alternatives: list | None = None, staff_ids: tuple[int, ...] = ()) -> None:
+        super().__init__(alternatives)
+        self.staff_ids = staff_ids  # who is free then (outside their hours)
 
 
 @dataclass(frozen=True)
@@ -102,7 +125,7 @@ def staff_offering(service: Service, staff_id: int | None, business: Business) -
         return offering
     member = get_staff(business, staff_id)
     if member not in offering:
-        raise SlotUnavailable([], message="This staff member does not offer this service.")
+        raise SlotUnavailable([], message=N_("This staff member does not offer this service."))
     return [member]
 
 
@@ -182,19 +205,56 @@ def create_booking(business: Business, req: BookingRequest, now: datetime, actor
     if existing is not None:
         return _replay(existing, req)
     slots = slots_at(business, service, staff, req.start, now, req.source)
-    if not slots:
-        raise SlotUnavailable(nearest_alternatives(business, service, staff, req.start, now, req.source))
+    outside_hours = not slots
+    if outside_hours:
+        slots = _confirmed_outside_hours(business, service, staff, req, now)
     booking = _new_booking(business, service, req, _pick_staff(business, slots[0].staff_ids, req.start), now)
     flush_or_lose(business, service, staff, req.start, now, req.source)
+    extra = {"outside_hours": True} if outside_hours else {}
     record_booking_event(booking, actor, "created", now, start=req.start.isoformat(),
-                         staff_id=booking.staff_id, source=req.source)
+                         staff_id=booking.staff_id, source=req.source, **extra)
     plan_booking_created(booking, now)
     return BookingResult(booking, manage_token_for(booking), created=True)
 
 
+def _confirmed_outside_hours(business: Business, service: Service, staff: list[Staff], req: BookingRequest,
+                             now: datetime) -> list[Slot]:
+    """The slot at a start that is not offered, when staff confirmed it and nothing else is in the way.
+
+    Otherwise SlotUnavailable, or OutsideWorkingHours when only a confirmation is missing.
+    """
+    free = slots_outside_hours(business, service, staff, req.start, now) if req.source == "staff" else []
+    if free and req.outside_hours_ok:
+        return free
+    alternatives = nearest_alternatives(business, service, staff, req.start, now, req.source)
+    if free:
+        raise OutsideWorkingHours(alternatives, free[0].staff_ids)
+    raise SlotUnavailable(alternatives)
+
+
+def slots_outside_hours(business: Business, service: Service, staff: list[Staff], start: datetime,
+                        now: datetime) -> list[Slot]:
+    """The slot at `start` as if these staff members worked exactly then.
+
+    Only the working-window and grid rules are lifted: the engine still refuses overlaps with
+    other bookings and busy blocks (buffers included), full groups, and starts outside the
+    staff booking window.
+    """
+    if start.microsecond:
+        return []
+    reach = timedelta(minutes=service.duration_minutes + service.buffer_before_minutes
+                      + service.buffer_after_minutes)
+    inputs = load_staff_inputs(business, staff, start, start + ONE_SECOND, reach=reach)
+    at = epoch(start)
+    window = ((at, at + service.duration_minutes * 60),)
+    earliest, latest = booking_window(business, now, "staff")
+    return find_slots(service_rules(service), [replace(member, windows=window) for member in inputs],
+                      at, at + 1, earliest, latest)
+
+
 def _new_booking(business: Business, service: Service, req: BookingRequest, staff_id: int,
                  now: datetime) -> Booking:
-    customer = find_or_create_customer(business, req.customer, now)
+    customer = find_or_create_customer(business, req.customer, now, req.source)
     booking = Booking(business_id=business.id, service_id=service.id, staff_id=staff_id,
                       customer_id=customer.id, status="confirmed", source=req.source,
                       is_group=service.capacity > 1, notes=req.notes, uid=_uid(), sequence=0,
@@ -210,3 +270,4 @@ def place_booking(booking: Booking, service: Service, start: datetime) -> None:
     booking.end_utc = start + timedelta(minutes=service.duration_minutes)
     booking.block_start_utc = start - timedelta(minutes=service.buffer_before_minutes)
     booking.block_end_utc = booking.end_utc + timedelta(minutes=service.buffer_after_minutes)
+

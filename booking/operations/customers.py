@@ -1,11 +1,13 @@
-"""Customers, found again by email within one business."""
+"""Customers, found again by email within one business, and searched by name, email or phone."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from booking.extensions import db
 from booking.models import Business, Customer
@@ -20,8 +22,17 @@ class CustomerDetails:
     locale: str | None = None  # the language they booked in; messages use it
 
 
-def find_or_create_customer(business: Business, details: CustomerDetails, now: datetime) -> Customer:
-    """The business's customer with this email, updated with what they just told us, or a new one."""
+def _record_online_consent(customer: Customer, source: str | None, now: datetime) -> None:
+    # Booking online is when customers agree to their data being kept (GDPR art. 7): the first
+    # time counts; staff record consent given at the desk on the customer page instead.
+    if source == "online" and customer.consent_at is None:
+        customer.consent_at, customer.consent_source = now, "online"
+
+
+def find_or_create_customer(business: Business, details: CustomerDetails, now: datetime,
+                            source: str | None = None) -> Customer:
+    """The business's customer with this email, updated with what they just told us, or a new one.
+    A booking `source` of "online" records their consent if none is recorded yet."""
     email = details.email.strip().lower()
     customer = db.session.scalar(select(Customer).where(Customer.business_id == business.id,
                                                         Customer.email == email))
@@ -29,11 +40,12 @@ def find_or_create_customer(business: Business, details: CustomerDetails, now: d
         customer = Customer(business_id=business.id, email=email, name=details.name, created_at=now,
                             preferred_channel=details.preferred_channel or "email", phone=details.phone,
                             locale=details.locale)
+        _record_online_consent(customer, source, now)
         try:
             with db.session.begin_nested():
                 db.session.add(customer)
         except IntegrityError:  # the same person booked twice at once: use the first row
-            return find_or_create_customer(business, details, now)
+            return find_or_create_customer(business, details, now, source)
         return customer
     customer.name = details.name
     if details.phone:
@@ -42,4 +54,65 @@ def find_or_create_customer(business: Business, details: CustomerDetails, now: d
         customer.preferred_channel = details.preferred_channel
     if details.locale:
         customer.locale = details.locale
+    _record_online_consent(customer, source, now)
     return customer
+
+
+# What people type between the digits of a phone number: "+49 (30) 123-45.67 / 8".
+PHONE_FORMATTING = " -+()./"
+PHONE_LIKE = re.compile(r"[\d\s\-+()./]+")
+MIN_PHONE_DIGITS = 3
+
+
+def _phone_digits(column: ColumnElement[str]) -> ColumnElement[str]:
+    """The column with its formatting characters removed, in SQL (PostgreSQL and SQLite alike)."""
+    for character in PHONE_FORMATTING:
+        column = func.replace(column, character, "")
+    return column
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _phone_condition(text: str) -> ColumnElement[bool] | None:
+    """A query made only of digits and formatting matches a part of the stored number.
+
+    A leading 0 (the trunk prefix of "030 1234") is dropped, so it also finds "+49 30 1234".
+    """
+    if not PHONE_LIKE.fullmatch(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < MIN_PHONE_DIGITS:
+        return None
+    national = digits.lstrip("0")
+    needle = national if len(national) >= MIN_PHONE_DIGITS else digits
+    return _phone_digits(func.coalesce(Customer.phone, "")).like(_like_pattern(needle), escape="\\")
+
+
+def _words_condition(text: str) -> ColumnElement[bool]:
+    """Every word of the query appears in the name or the email ("anna mül" finds "Anna Müller")."""
+    return and_(*(or_(Customer.name.ilike(_like_pattern(word), escape="\\"),
+                      Customer.email.ilike(_like_pattern(word), escape="\\"))
+                  for word in text.split()))
+
+
+def find_customers(business: Business, text: str, limit: int = 10) -> list[Customer]:
+    """Customers of `business` whose name, email or phone number matches `text`, at most `limit`.
+
+    Case-insensitive parts of name and email (each word must match); a query of digits and
+    phone formatting matches any part of the number whatever its spaces, dashes or "+".
+    Erased customers are never found. Names starting with the query come first, then by name.
+    An empty query finds nobody.
+    """
+    text = " ".join((text or "").replace("\x00", "").split())[:200]
+    if not text:
+        return []
+    condition = _phone_condition(text)
+    words = _words_condition(text)
+    matches = words if condition is None else or_(condition, words)
+    starts_with = Customer.name.ilike(_like_pattern(text)[1:], escape="\\")
+    query = (select(Customer).where(Customer.business_id == business.id, Customer.erased_at.is_(None), matches)
+             .order_by(starts_with.desc(), func.lower(Customer.name), Customer.id).limit(limit))
+    return list(db.session.scalars(query))

@@ -14,19 +14,23 @@ SERVICE_FIELDS = ("name", "description", "price", "duration_minutes", "buffer_be
                   "buffer_after_minutes", "slot_interval_minutes", "capacity")
 
 
-def get_service(business: Business, service_id: int) -> Service:
-    """The active service of this business with that id, else NotFound."""
-    service = db.session.scalar(select(Service).where(Service.id == service_id,
-                                                      Service.business_id == business.id,
-                                                      Service.active.is_(True)))
+def get_service(business: Business, service_id: int, include_inactive: bool = False) -> Service:
+    """The active service of this business with that id, else NotFound.
+    Owner settings pass `include_inactive` to reach retired services too."""
+    query = select(Service).where(Service.id == service_id, Service.business_id == business.id)
+    if not include_inactive:
+        query = query.where(Service.active.is_(True))
+    service = db.session.scalar(query)
     if service is None:
         raise NotFound("No such service.")
     return service
 
 
-def list_services(business: Business) -> list[Service]:
-    return list(db.session.scalars(select(Service).where(Service.business_id == business.id,
-                                                         Service.active.is_(True)).order_by(Service.id)))
+def list_services(business: Business, include_inactive: bool = False) -> list[Service]:
+    query = select(Service).where(Service.business_id == business.id)
+    if not include_inactive:
+        query = query.where(Service.active.is_(True))
+    return list(db.session.scalars(query.order_by(Service.id)))
 
 
 def _staff_members(business: Business, staff_ids: list[int]) -> list[Staff]:
@@ -55,7 +59,10 @@ def update_service(business: Business, service: Service, fields: dict[str, Any])
         if key in fields:
             setattr(service, key, fields[key])
     if "staff_ids" in fields:
-        service.staff = _staff_members(business, fields["staff_ids"] or [])
+        # Deactivated members stay assigned (nobody can book them meanwhile): reactivated, they
+        # offer the service again instead of silently losing it through an unrelated edit.
+        resting = [member for member in service.staff if not member.active]
+        service.staff = _staff_members(business, fields["staff_ids"] or []) + resting
     db.session.flush()
     return service
 
@@ -63,4 +70,9 @@ def update_service(business: Business, service: Service, fields: dict[str, Any])
 def retire_service(service: Service) -> None:
     """Services are retired, not deleted, so past bookings keep their service."""
     service.active = False
+    db.session.flush()
+
+
+def reactivate_service(service: Service) -> None:
+    service.active = True
     db.session.flush()

@@ -1,31 +1,37 @@
 """Staff members and their working time."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import delete, select
 
 from booking.errors import InvalidInput, NotFound
 from booking.extensions import db
-from booking.models import Business, DateOverride, Staff, TimeOff, WeeklyHours
+from booking.models import Booking, Business, DateOverride, Staff, TimeOff, WeeklyHours
+from booking.timezones import zone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Ranges = list[tuple[int, int]]
 
 
-def get_staff(business: Business, staff_id: int) -> Staff:
-    """The active staff member of this business with that id, else NotFound."""
-    staff = db.session.scalar(select(Staff).where(Staff.id == staff_id, Staff.business_id == business.id,
-                                                  Staff.active.is_(True)))
+def get_staff(business: Business, staff_id: int, include_inactive: bool = False) -> Staff:
+    """The active staff member of this business with that id, else NotFound.
+    Owner settings pass `include_inactive` to reach deactivated members too."""
+    query = select(Staff).where(Staff.id == staff_id, Staff.business_id == business.id)
+    if not include_inactive:
+        query = query.where(Staff.active.is_(True))
+    staff = db.session.scalar(query)
     if staff is None:
         raise NotFound("No such staff member.")
     return staff
 
 
-def list_staff(business: Business) -> list[Staff]:
-    return list(db.session.scalars(select(Staff).where(Staff.business_id == business.id,
-                                                       Staff.active.is_(True)).order_by(Staff.id)))
+def list_staff(business: Business, include_inactive: bool = False) -> list[Staff]:
+    query = select(Staff).where(Staff.business_id == business.id)
+    if not include_inactive:
+        query = query.where(Staff.active.is_(True))
+    return list(db.session.scalars(query.order_by(Staff.id)))
 
 
 def create_staff(business: Business, fields: dict[str, Any], now: datetime) -> Staff:
@@ -45,9 +51,34 @@ def update_staff(staff: Staff, fields: dict[str, Any]) -> Staff:
 
 
 def deactivate_staff(staff: Staff) -> None:
-    """Staff are never deleted: their past bookings keep pointing at them."""
+    """Staff are never deleted: their past bookings keep pointing at them. Their future
+    bookings stay too (see `future_bookings`): someone decides about each, nothing is cancelled here."""
     staff.active = False
     db.session.flush()
+
+
+def reactivate_staff(staff: Staff) -> None:
+    staff.active = True
+    db.session.flush()
+
+
+def future_bookings(staff: Staff, now: datetime) -> list[Booking]:
+    """Bookings of this staff member that are not over yet and still expected to happen."""
+    return list(db.session.scalars(select(Booking).where(
+        Booking.staff_id == staff.id, Booking.end_utc > now, Booking.status.in_(("confirmed", "arrived")))
+        .order_by(Booking.start_utc, Booking.id)))
+
+
+def staff_zone_name(staff: Staff) -> str:
+    """The zone of the staff member's wall-clock hours: their own, else the business's."""
+    return staff.timezone or staff.business.timezone
+
+
+def local_to_utc(local: datetime, tz_name: str) -> datetime:
+    """A naive wall-clock time in `tz_name` as an aware UTC instant, resolved the way SPEC says
+    (zoneinfo's fold=0): a repeated time means its first occurrence, a time inside a
+    spring-forward gap takes the offset in force before the change."""
+    return local.replace(tzinfo=zone(tz_name), fold=0).astimezone(timezone.utc)
 
 
 def weekly_hours(staff: Staff) -> dict[str, Ranges]:
@@ -72,11 +103,23 @@ def set_weekly_hours(staff: Staff, hours: dict[str, Ranges]) -> dict[str, Ranges
     return weekly_hours(staff)
 
 
+def overlapping_ranges(ranges: Ranges) -> set[int]:
+    """Positions (in `ranges`) of the ranges that overlap one starting earlier (or equally early
+    and listed first). Touching ranges such as 09:00-12:00 and 12:00-13:00 do not overlap."""
+    order = sorted(range(len(ranges)), key=lambda i: (ranges[i], i))
+    found: set[int] = set()
+    latest_end = None
+    for position in order:
+        start, end = ranges[position]
+        if latest_end is not None and start < latest_end:
+            found.add(position)
+        latest_end = end if latest_end is None else max(latest_end, end)
+    return found
+
+
 def _check_ranges(ranges: Ranges, field: str) -> None:
-    ordered = sorted(ranges)
-    for (_, end), (next_start, _) in zip(ordered, ordered[1:]):
-        if next_start < end:
-            raise InvalidInput({field: "time ranges must not overlap"})
+    if overlapping_ranges(ranges):
+        raise InvalidInput({field: "time ranges must not overlap"})
 
 
 def set_override(staff: Staff, day: date, ranges: Ranges) -> DateOverride:
@@ -90,6 +133,12 @@ def set_override(staff: Staff, day: date, ranges: Ranges) -> DateOverride:
     override.ranges = [list(r) for r in sorted(ranges)]
     db.session.flush()
     return override
+
+
+def upcoming_overrides(staff: Staff, first_day: date) -> list[DateOverride]:
+    return list(db.session.scalars(select(DateOverride).where(DateOverride.staff_id == staff.id,
+                                                              DateOverride.day >= first_day)
+                                   .order_by(DateOverride.day)))
 
 
 def delete_override(staff: Staff, day: date) -> None:
@@ -106,6 +155,12 @@ def add_time_off(staff: Staff, start: datetime, end: datetime, reason: str | Non
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def upcoming_time_off(staff: Staff, now: datetime) -> list[TimeOff]:
+    """Time off not over yet, soonest first."""
+    return list(db.session.scalars(select(TimeOff).where(TimeOff.staff_id == staff.id, TimeOff.end_utc > now)
+                                   .order_by(TimeOff.start_utc, TimeOff.id)))
 
 
 def delete_time_off(staff: Staff, time_off_id: int) -> None:

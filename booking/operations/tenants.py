@@ -55,7 +55,7 @@ def sign_up(req: SignupRequest, now: datetime) -> tuple[Business, User, str]:
     """Create a business with its owner and a first API key; returns the key's secret once."""
     slug = req.slug or _free_slug(slugify(req.business_name))
     if db.session.scalar(select(Business.id).where(Business.slug == slug)):
-        raise Conflict(f"The address '{slug}' is already taken.")
+        raise Conflict("The address '%(slug)s' is already taken.", {"slug": slug})
     if db.session.scalar(select(User.id).where(User.email == req.owner_email)):
         raise Conflict("An account with this email already exists.")
     business = Business(slug=slug, name=req.business_name, timezone=req.timezone, locale=req.locale,

@@ -1,13 +1,17 @@
-"""Every error leaves as API.md says: JSON under /api/ and for JSON clients, a page otherwise."""
+"""Every error leaves as API.md says: JSON under /api/ and for JSON clients, a page otherwise.
+
+JSON keeps the English message of API.md; a page shows it in the page's language (a domain
+error's message is its msgid, see booking.errors)."""
 from __future__ import annotations
 
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from booking.errors import DomainError, SlotUnavailable
+from booking.errors import N_, DomainError, SlotUnavailable
 from booking.extensions import db
 from booking.web.formatting import slot_json
 
@@ -16,18 +20,36 @@ log = logging.getLogger(__name__)
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 415: "bad_request", 429: "rate_limited"}
 
+# What a page says for an HTTP error; werkzeug's own descriptions are English only.
+PAGE_MESSAGES = {400: _l("The request could not be understood. Please go back and try again."),
+                 403: _l("You may not open this page."),
+                 404: _l("This page does not exist (any more)."),
+                 405: _l("This page cannot be used this way."),
+                 413: _l("What was sent is too large."),
+                 415: _l("The request could not be understood. Please go back and try again.")}
+TOO_MANY = N_("Too many requests; please wait a moment and try again.")
+FORM_EXPIRED = N_("The form expired or was sent twice. Please try again.")
+INTERNAL = N_("Something went wrong on our side.")
+
+
+def page_text(exc: DomainError) -> str:
+    """A domain error's message in the page's language (for a flash or a form), English if the
+    message was built at runtime and so has no translation."""
+    return gettext(exc.template, **exc.params)
+
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def error_response(status: int, code: str, message: str, **extra):
+def error_response(status: int, code: str, message: str, page_message: str | None = None, **extra):
+    """`message`: English (JSON); a page shows `page_message`, or else `message` translated."""
     db.session.rollback()
     if wants_json():
         body = {"error": code, "message": message}
         body.update(extra)
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, message=message), status
+    return render_template("errors/error.html", status=status, message=page_message or gettext(message)), status
 
 
 def _domain_error(exc: DomainError):
@@ -35,7 +57,7 @@ def _domain_error(exc: DomainError):
     if isinstance(exc, SlotUnavailable):
         tz = getattr(g, "response_tz", None) or "UTC"
         extra["alternatives"] = [slot_json(slot, tz) for slot in exc.alternatives]
-    return error_response(exc.status, exc.code, exc.message, **extra)
+    return error_response(exc.status, exc.code, exc.message, page_text(exc), **extra)
 
 
 def _http_error(exc: HTTPException):
@@ -43,17 +65,20 @@ def _http_error(exc: HTTPException):
     code = HTTP_CODES.get(status, "error")
     message = exc.description or code
     if status == 429:
-        message = "Too many requests; please wait a moment and try again."
-    return error_response(status, code, message)
+        message = TOO_MANY
+    # A view's own description (abort(404, "...")) is shown; werkzeug's stock one is replaced.
+    stock = exc.description == type(exc).description
+    page_message = str(PAGE_MESSAGES[status]) if stock and status in PAGE_MESSAGES else None
+    return error_response(status, code, message, page_message)
 
 
 def _csrf_error(exc: CSRFError):
-    return error_response(400, "bad_request", "The form expired or was sent twice. Please try again.")
+    return error_response(400, "bad_request", FORM_EXPIRED)
 
 
 def _unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(500, "internal", "Something went wrong on our side.")
+    return error_response(500, "internal", INTERNAL)
 
 
 def register_error_handlers(app: Flask) -> None:

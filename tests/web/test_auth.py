@@ -23,7 +23,7 @@ def test_owner_logs_in_and_sees_todays_bookings(client, api):
     response = log_in(client, f"owner@{practice.slug}.test")
     assert response.status_code == 302 and response.headers["Location"] == "/app/"
     page = client.get("/app/").get_data(as_text=True)
-    assert "14:00" in page and "Zoë &lt;b&gt;Ünal&lt;/b&gt;" in page
+    assert "2:00\u202fPM" in page and "Zoë &lt;b&gt;Ünal&lt;/b&gt;" in page  # English times: 12-hour clock
     assert '<html lang="en">' in page
 
 

@@ -31,7 +31,8 @@ from tests.support.workspace import PASSWORD, form_token, log_in
 
 MARKER = "ZZ-B-secret"
 INT_ARGS = ("staff_id", "service_id", "booking_id", "calendar_id", "feed_id", "conflict_id", "time_off_id",
-            "id", "key_id", "notification_id")
+            "id", "key_id", "notification_id", "customer_id")
+INT_ARGS += ("user_id",)  # item 5: login accounts in the owner's settings
 OTHER_ARGS = {"day": "2027-02-03", "action": "cancel"}
 REFUSED = {403, 404}
 REFUSED_BEFORE_LOOKUP = {400, 422}
@@ -136,9 +137,12 @@ def world(app):
             conflict_b = conflict.id
             feed_b = session.scalar(select(CalendarFeed.id).where(CalendarFeed.business_id == bid))
             key_b = session.scalar(select(ApiKey.id).where(ApiKey.business_id == bid))
+            user_b = session.scalar(select(User.id).where(User.business_id == bid))
+            customer_b = session.scalar(select(Customer.id).where(Customer.business_id == bid))
         ids = {"staff_id": b.staff_ids[0], "service_id": b.service_id, "booking_id": booking_b,
                "calendar_id": calendar_b, "feed_id": feed_b, "conflict_id": conflict_b, "time_off_id": time_off_b,
-               "id": booking_b, "key_id": key_b, "notification_id": notification_b}
+               "id": booking_b, "key_id": key_b, "notification_id": notification_b, "customer_id": customer_b}
+        ids["user_id"] = user_b  # item 5: the owner account of business B
 
         # Business A: an owner (logged in below), a staff user, its own booking, feed and failed message.
         a = setup_practice(api)
@@ -195,6 +199,9 @@ def test_business_a_cannot_reach_business_b(app, world, endpoint, rule, method, 
 
 
 OWNER_ONLY_GETS = {"/app/notifications", "/app/feeds"}
+OWNER_ONLY_GETS |= {"/app/settings", "/app/settings/business", "/app/settings/users", "/app/settings/api-keys"}  # item 5
+OWNER_ONLY_GETS |= {"/app/settings/staff", "/app/settings/services", "/app/settings/services/new"}  # item 5: staff, services
+OWNER_ONLY_GETS |= {"/app/reports", "/app/reports/bookings.csv"}  # item 6: reports
 WORKSPACE_GETS = sorted({rule for endpoint, rule, method, arguments in (p.values for p in RULES)
                          if endpoint.startswith("staff.") and method == "GET" and not arguments})
 

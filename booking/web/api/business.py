@@ -15,16 +15,28 @@ bp = Blueprint("business", __name__)
 bp.before_request(authenticate_api_key)
 
 
+# The bounds of each number setting, shared with the owner's settings form so both accept the same.
+POLICY_BOUNDS = {"min_notice_minutes": (0, 60 * 24 * 365), "max_advance_days": (1, 3660),
+                 "cancellation_cutoff_hours": (0, 24 * 365), "delay_notice_threshold_minutes": (1, 24 * 60)}
+REMINDER_OFFSET_BOUNDS = (1, 60 * 24 * 30)
+
+
 def _business_changes() -> dict:
-    body = Fields(read_json_body())
+    return business_changes(read_json_body())
+
+
+def business_changes(data: dict) -> dict:
+    """Validated settings (keys of operations.tenants.BUSINESS_SETTINGS) from a PATCH-shaped dict:
+    the JSON body here, the owner's settings form in the workspace. InvalidInput names every problem."""
+    body = Fields(data)
     readers = {
         "name": lambda: body.text("name", required=True),
         "timezone": lambda: body.zone("timezone", required=True),
         "locale": lambda: body.choice("locale", LANGUAGES, required=True),
-        "min_notice_minutes": lambda: body.integer("min_notice_minutes", True, 0, 60 * 24 * 365),
-        "max_advance_days": lambda: body.integer("max_advance_days", True, 1, 3660),
-        "cancellation_cutoff_hours": lambda: body.integer("cancellation_cutoff_hours", True, 0, 24 * 365),
-        "delay_notice_threshold_minutes": lambda: body.integer("delay_notice_threshold_minutes", True, 1, 24 * 60),
+        "min_notice_minutes": lambda: _number(body, "min_notice_minutes"),
+        "max_advance_days": lambda: _number(body, "max_advance_days"),
+        "cancellation_cutoff_hours": lambda: _number(body, "cancellation_cutoff_hours"),
+        "delay_notice_threshold_minutes": lambda: _number(body, "delay_notice_threshold_minutes"),
         "reminder_offsets_minutes": lambda: _offsets(body),
         "feedback_requests": lambda: body.flag("feedback_requests", required=True),
         "quiet_hours_start_minute": lambda: body.clock_minutes("quiet_hours_start", required=True),
@@ -36,9 +48,14 @@ def _business_changes() -> dict:
     return changes
 
 
+def _number(body: Fields, name: str) -> int | None:
+    return body.integer(name, True, *POLICY_BOUNDS[name])
+
+
 def _offsets(body: Fields) -> list[int] | None:
     offsets = body.id_list("reminder_offsets_minutes", required=True)
-    if offsets is not None and any(o <= 0 or o > 60 * 24 * 30 for o in offsets):
+    low, high = REMINDER_OFFSET_BOUNDS
+    if offsets is not None and any(not low <= o <= high for o in offsets):
         body.errors["reminder_offsets_minutes"] = "each offset must be between 1 minute and 30 days"
     return sorted(set(offsets or []), reverse=True)
 

@@ -8,8 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from booking.web.display import (
+    LANGUAGE_NAMES,
     date_text,
     datetime_text,
+    lang_url,
     short_datetime_text,
     status_text,
     time_text,
@@ -53,4 +55,5 @@ def channel_text(channel: str) -> str:
 def _helpers() -> dict[str, Any]:
     return {"time_text": time_text, "date_text": date_text, "datetime_text": datetime_text,
             "short_datetime_text": short_datetime_text, "status_text": status_text, "zone_text": zone_text,
-            "kind_text": kind_text, "message_status_text": message_status_text, "channel_text": channel_text}
+            "kind_text": kind_text, "message_status_text": message_status_text, "channel_text": channel_text,
+            "lang_url": lang_url, "languages": LANGUAGE_NAMES}

@@ -19,6 +19,7 @@ from booking.models import ExternalCalendar, Staff
 from booking.operations import calendars as ops
 from booking.operations.bookings import get_booking
 from booking.operations.staff import list_staff
+from booking.web.errors import page_text
 from booking.web.staff.blueprint import bp
 
 
@@ -90,7 +91,7 @@ def add_calendar():
         form.url.errors = [exc.fields.get("url", exc.message)]
         return _page(form, 422)
     except Conflict as exc:
-        flash(exc.message)
+        flash(page_text(exc))
         return redirect(url_for(".calendars"), 303)
     db.session.commit()
     flash(_("Calendar added. It is read within the next minutes, or now with \u201cSync now\u201d."))
@@ -152,7 +153,7 @@ def resolve_conflict(conflict_id: int, action: str):
         ops.resolve_conflict(g.business, conflict, action, utcnow(), f"user:{current_user.id}", message=message)
     except Conflict as exc:
         db.session.rollback()
-        flash(exc.message)
+        flash(page_text(exc))
         return redirect(url_for(".conflicts"), 303)
     db.session.commit()
     flash(_("The booking stays.") if action == "keep" else _("The booking was cancelled; the customer is told."))
