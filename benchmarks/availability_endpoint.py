@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, datetime, time as wall, timedelta, timezone
 from pathlib import Path
@@ -28,16 +25,21 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
 import requests  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from booking import create_app  # noqa: E402
+from benchmarks.harness import (  # noqa: E402
+    Server,
+    machine,
+    migrated_app,
+    on_each_database,
+    print_table,
+    time_requests,
+    warm_up,
+)
 from booking.extensions import db  # noqa: E402
 from booking.models import Booking, Business, Customer  # noqa: E402
-from tests.support.databases import create_database, drop_database  # noqa: E402
 from tests.support.factories import Api, setup_practice  # noqa: E402
-from tests.support.servers import free_port  # noqa: E402
 
 TZ = ZoneInfo("Europe/Berlin")
 STAFF = 10
@@ -48,57 +50,6 @@ QUERY = ("2027-03-01", "2027-03-31")
 HOURS = {d: [["09:00", "12:00"], ["13:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
 SERVICE = {"name": "Consultation", "duration_minutes": 30, "slot_interval_minutes": 15}
 FILL = 0.8  # share of the 30-minute places that get a booking
-
-
-def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    nproc = len(os.sched_getaffinity(0))
-    return f"{os.cpu_count()} CPUs (nproc {nproc}), {model}, Python {platform.python_version()}"
-
-
-class Server:
-    """gunicorn wsgi:app with a few workers; waits until /healthz answers."""
-
-    def __init__(self, database_url: str, workers: int = 1) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, DATABASE_URL=database_url, RATELIMIT_ENABLED="false", SCHEDULER="off",
-                   SECRET_KEY="bench-secret")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-             "--timeout", "120", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-
-    def __enter__(self) -> Server:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if requests.get(self.url + "/healthz", timeout=10).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.__exit__()
-                raise RuntimeError("gunicorn did not become healthy")
-            time.sleep(0.2)
-
-    def worker_cpu_seconds(self) -> float:
-        """User + system CPU time of the worker processes so far (Linux /proc)."""
-        total = 0.0
-        for pid in Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split():
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 def booking_places(staff_ids: list[int]) -> list[tuple[int, datetime]]:
@@ -170,17 +121,8 @@ def fill_bookings(app, slug: str, service_id: int, staff_ids: list[int]) -> tupl
     return len(rows), places[-1][1].date(), expected_slots(places, staff_ids)
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
 def bench(name: str, database_url: str, requests_count: int, workers: int) -> dict:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SCHEDULER": "off"})
-    with app.app_context():
-        flask_migrate.upgrade()
-        db.session.remove()
-        db.engine.dispose()
+    app = migrated_app(database_url)
     with Server(database_url, workers) as server, requests.Session() as session:
         api = Api(session, server.url)
         practice = setup_practice(api, staff=STAFF, hours=HOURS, service=SERVICE)
@@ -189,21 +131,11 @@ def bench(name: str, database_url: str, requests_count: int, workers: int) -> di
         fill_seconds = time.perf_counter() - started
         url = (f"{server.url}/api/v1/public/{practice.slug}/availability?service={practice.service_id}"
                f"&staff=any&from={QUERY[0]}&to={QUERY[1]}")
-        for _ in range(10):  # warm-up: imports, caches, connection pool
-            warm = session.get(url, timeout=60)
-            assert warm.status_code == 200, warm.text
-        slots = len(warm.json()["slots"])
+        slots = len(warm_up(session, url).json()["slots"])
         if slots != expected:
             print(f"WARNING {name}: {slots} slots returned, {expected} expected from the bookings",
                   file=sys.stderr)
-        timings = []
-        cpu_before = server.worker_cpu_seconds()
-        for _ in range(requests_count):
-            t0 = time.perf_counter()
-            response = session.get(url, timeout=60)
-            timings.append((time.perf_counter() - t0) * 1000)
-            assert response.status_code == 200, response.text
-        cpu_ms = (server.worker_cpu_seconds() - cpu_before) * 1000 / requests_count
+        timed = time_requests(server, session, url, requests_count)
     with app.app_context():
         in_range = db.session.scalar(select(db.func.count()).select_from(Booking).where(
             Booking.start_utc >= datetime.combine(date.fromisoformat(QUERY[0]), wall(0), TZ),
@@ -211,8 +143,7 @@ def bench(name: str, database_url: str, requests_count: int, workers: int) -> di
         db.session.remove()
         db.engine.dispose()
     return {"db": name, "bookings": inserted, "expected": expected, "in_range": in_range, "last_day": last_day,
-            "slots": slots, "bytes": len(response.content), "fill_s": fill_seconds, "p50": percentile(timings, 0.50),
-            "p95": percentile(timings, 0.95), "max": max(timings), "n": requests_count, "cpu": cpu_ms}
+            "slots": slots, "bytes": len(timed.last.content), "fill_s": fill_seconds, **timed.summary()}
 
 
 def main() -> None:
@@ -222,16 +153,8 @@ def main() -> None:
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
-    results = []
-    if args.only in (None, "sqlite"):
-        with tempfile.TemporaryDirectory() as tmp:
-            results.append(bench("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args.requests, args.workers))
-    if args.only in (None, "postgresql"):
-        url = create_database("booking_bench")
-        try:
-            results.append(bench("PostgreSQL", url, args.requests, args.workers))
-        finally:
-            drop_database(url)
+    results = on_each_database(args.only, "booking_bench",
+                               lambda name, url: bench(name, url, args.requests, args.workers))
     print()
     print(f"Machine: {machine()}")
     print(f"Load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
@@ -241,13 +164,11 @@ def main() -> None:
     print(f"Query: GET /api/v1/public/<slug>/availability?staff=any&from={QUERY[0]}&to={QUERY[1]} "
           f"({STAFF} staff, 30-min service on a 15-min grid)")
     print()
-    header = ("database", "bookings", "in query", "slots (expected)", "resp KB", "requests",
-              "p50 ms", "p95 ms", "max ms", "worker CPU ms/req")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
-    for r in results:
-        print(f"| {r['db']} | {r['bookings']} | {r['in_range']} | {r['slots']} ({r['expected']}) "
-              f"| {r['bytes'] / 1024:.0f} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['max']:.1f} | {r['cpu']:.1f} |")
+    print_table(("database", "bookings", "in query", "slots (expected)", "resp KB", "requests",
+                 "p50 ms", "p95 ms", "max ms", "worker CPU ms/req"),
+                [[r["db"], str(r["bookings"]), str(r["in_range"]), f"{r['slots']} ({r['expected']})",
+                  f"{r['bytes'] / 1024:.0f}", str(r["n"]), f"{r['p50']:.1f}", f"{r['p95']:.1f}", f"{r['max']:.1f}",
+                  f"{r['cpu']:.1f}"] for r in results])
     print()
     for r in results:
         print(f"{r['db']}: bulk insert of {r['bookings']} bookings took {r['fill_s']:.2f} s "

@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-import time
 from datetime import date, datetime, time as wall, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,12 +28,18 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
 import requests  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from benchmarks.availability_endpoint import Server, machine, percentile  # noqa: E402
-from booking import create_app  # noqa: E402
+from benchmarks.harness import (  # noqa: E402
+    Server,
+    machine,
+    migrated_app,
+    on_each_database,
+    print_table,
+    time_requests,
+    warm_up,
+)
 from booking.extensions import db  # noqa: E402
 from booking.models import (  # noqa: E402
     Booking,
@@ -46,7 +50,6 @@ from booking.models import (  # noqa: E402
     ExternalCalendar,
     TimeOff,
 )
-from tests.support.databases import create_database, drop_database  # noqa: E402
 from tests.support.factories import Api, setup_practice  # noqa: E402
 from tests.support.workspace import PASSWORD, form_token  # noqa: E402
 
@@ -143,30 +146,15 @@ def check(html: str, bookings: int) -> None:
 
 
 def bench(name: str, database_url: str, requests_count: int) -> dict:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SCHEDULER": "off"})
-    with app.app_context():
-        flask_migrate.upgrade()
-        db.session.remove()
-        db.engine.dispose()
+    app = migrated_app(database_url)
     with Server(database_url) as server, requests.Session() as session:
         practice = setup_practice(Api(session, server.url), staff=STAFF, hours=HOURS, service=SERVICE)
         bookings = fill_day(app, practice.slug, practice.service_id, practice.staff_ids)
         log_in(session, server.url, f"owner@{practice.slug}.test")
         url = f"{server.url}/app/calendar/day?date={DAY.isoformat()}&cancelled=1"
-        for _ in range(10):  # warm-up: imports, template compilation, connection pool
-            warm = session.get(url, timeout=60)
-            assert warm.status_code == 200, warm.status_code
-        check(warm.text, bookings)
-        timings = []
-        cpu_before = server.worker_cpu_seconds()
-        for _ in range(requests_count):
-            started = time.perf_counter()
-            response = session.get(url, timeout=60)
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, response.status_code
-        cpu_ms = (server.worker_cpu_seconds() - cpu_before) * 1000 / requests_count
-    return {"db": name, "bookings": bookings, "kb": len(response.content) / 1024, "n": requests_count,
-            "p50": percentile(timings, 0.50), "p95": percentile(timings, 0.95), "max": max(timings), "cpu": cpu_ms}
+        check(warm_up(session, url).text, bookings)
+        timed = time_requests(server, session, url, requests_count)
+    return {"db": name, "bookings": bookings, "kb": len(timed.last.content) / 1024, **timed.summary()}
 
 
 def main() -> None:
@@ -175,16 +163,8 @@ def main() -> None:
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
-    results = []
-    if args.only in (None, "sqlite"):
-        with tempfile.TemporaryDirectory() as tmp:
-            results.append(bench("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args.requests))
-    if args.only in (None, "postgresql"):
-        url = create_database("booking_bench_day_view")
-        try:
-            results.append(bench("PostgreSQL", url, args.requests))
-        finally:
-            drop_database(url)
+    results = on_each_database(args.only, "booking_bench_day_view",
+                               lambda name, url: bench(name, url, args.requests))
     print()
     print(f"Machine: {machine()}")
     print(f"Load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
@@ -193,12 +173,10 @@ def main() -> None:
           "wall time per request measured by the client")
     print(f"Page: GET /app/calendar/day?date={DAY.isoformat()}&cancelled=1 ({STAFF} staff, whole practice)")
     print()
-    header = ("database", "bookings drawn", "resp KB", "requests", "p50 ms", "p95 ms", "max ms", "worker CPU ms/req")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
-    for r in results:
-        print(f"| {r['db']} | {r['bookings']} | {r['kb']:.0f} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} "
-              f"| {r['max']:.1f} | {r['cpu']:.1f} |")
+    print_table(("database", "bookings drawn", "resp KB", "requests", "p50 ms", "p95 ms", "max ms",
+                 "worker CPU ms/req"),
+                [[r["db"], str(r["bookings"]), f"{r['kb']:.0f}", str(r["n"]), f"{r['p50']:.1f}", f"{r['p95']:.1f}",
+                  f"{r['max']:.1f}", f"{r['cpu']:.1f}"] for r in results])
     print()
     for r in results:
         print(f"{r['db']}: target p95 < {TARGET_MS} ms: {'met' if r['p95'] < TARGET_MS else 'MISSED'}")

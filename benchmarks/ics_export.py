@@ -19,7 +19,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -30,17 +29,14 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from benchmarks.availability_endpoint import machine  # noqa: E402
-from booking import create_app  # noqa: E402
+from benchmarks.harness import machine, migrated_app, on_each_database, percentile, print_table  # noqa: E402
 from booking.calendars.ics_export import CalendarEvent, FeedHeader, feed_bytes  # noqa: E402
 from booking.clock import pinned  # noqa: E402
 from booking.extensions import db  # noqa: E402
 from booking.models import Booking, Business, Customer  # noqa: E402
 from booking.operations import feed_cache, feeds  # noqa: E402
-from tests.support.databases import create_database, drop_database  # noqa: E402
 from tests.support.factories import Api, setup_practice  # noqa: E402
 
 NOW = datetime(2027, 2, 1, 7, tzinfo=timezone.utc)
@@ -94,8 +90,9 @@ def bench_pure(runs: int) -> dict:
     events = pure_events()
     body = feed_bytes(HEADER, events, NOW)
     timings = timed(lambda: feed_bytes(HEADER, events, NOW), runs, "pure")
-    return {"what": "feed_bytes (pure, 5,000 events)", "ms": statistics.median(timings), "p95": pct(timings, 0.95),
-            "kib": peak_kib(lambda: feed_bytes(HEADER, events, NOW)), "bytes": len(body), "cpu": CPU_MS["pure"]}
+    return {"what": "feed_bytes (pure, 5,000 events)", "ms": statistics.median(timings),
+            "p95": percentile(timings, 0.95), "kib": peak_kib(lambda: feed_bytes(HEADER, events, NOW)),
+            "bytes": len(body), "cpu": CPU_MS["pure"]}
 
 
 def fill(app, slug: str, service_id: int, staff_ids: list[int]) -> None:
@@ -132,11 +129,7 @@ def cold_render_peak_kib(app, path: str) -> float:
 
 def prepared_app(database_url: str):
     """A migrated app with a practice of STAFF members and BOOKINGS bookings; (app, client, feed path)."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SCHEDULER": "off", "RATELIMIT_ENABLED": False,
-                      "SECRET_KEY": "bench-secret", "BASE_URL": ""})
-    with app.app_context():
-        flask_migrate.upgrade()
-        db.session.remove()
+    app = migrated_app(database_url, RATELIMIT_ENABLED=False, SECRET_KEY="bench-secret", BASE_URL="")
     client = app.test_client()
     api = Api(client)
     with pinned(NOW):
@@ -177,25 +170,19 @@ def bench_app(name: str, database_url: str, runs: int) -> dict:
     return {"db": name, "bytes": len(first.data), "kib": kib, "cpu": CPU_MS[name], **figures}
 
 
-def pct(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
 def report(pure: dict, results: list[dict], runs: int, load_before: float) -> None:
     print(f"\nMachine: {machine()}; load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f}")
     print(f"{pure['what']}: median {pure['ms']:.1f} ms (CPU {pure['cpu']:.1f} ms), p95 {pure['p95']:.1f} ms, "
           f"peak {pure['kib'] / 1024:.1f} MiB (tracemalloc), {pure['bytes'] / 1024:.0f} KiB of iCalendar")
     print(f"\nBusiness feed with {BOOKINGS} bookings through the app (Flask test client, in-process), {runs} runs:")
-    header = ("database", "body KiB", "cold GET p50/p95 ms", "cold GET CPU ms", "cached GET p50/p95 ms",
-              "304 p50/p95 ms", "304 after revalidation p50/p95 ms", "cold render peak MiB")
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
+    rows = []
     for r in results:
-        cells = [f"{statistics.median(r[k]):.1f} / {pct(r[k], 0.95):.1f}"
+        cells = [f"{statistics.median(r[k]):.1f} / {percentile(r[k], 0.95):.1f}"
                  for k in ("cold", "warm", "304", "304 revalidated")]
         cells.insert(1, f"{r['cpu']:.1f}")
-        print(f"| {r['db']} | {r['bytes'] / 1024:.0f} | {' | '.join(cells)} | {r['kib'] / 1024:.1f} |")
+        rows.append([r["db"], f"{r['bytes'] / 1024:.0f}", *cells, f"{r['kib'] / 1024:.1f}"])
+    print_table(("database", "body KiB", "cold GET p50/p95 ms", "cold GET CPU ms", "cached GET p50/p95 ms",
+                 "304 p50/p95 ms", "304 after revalidation p50/p95 ms", "cold render peak MiB"), rows)
     print("\ncold: nothing cached (query, render, hash); cached/304: a poll within a minute of the last check;")
     print("304 after revalidation: the entry is older than a minute, so rows are read and compared (and the")
     print("fetch is written down). Targets: export < 300 ms (cold GET), 304 < 10 ms.")
@@ -208,16 +195,7 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     pure = bench_pure(args.runs)
-    results = []
-    if args.only in (None, "sqlite"):
-        with tempfile.TemporaryDirectory() as tmp:
-            results.append(bench_app("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args.runs))
-    if args.only in (None, "postgresql"):
-        url = create_database("booking_bench")
-        try:
-            results.append(bench_app("PostgreSQL", url, args.runs))
-        finally:
-            drop_database(url)
+    results = on_each_database(args.only, "booking_bench", lambda name, url: bench_app(name, url, args.runs))
     report(pure, results, args.runs, load_before)
 
 

@@ -27,6 +27,8 @@ WEEK = {"mon": [(540, 720), (780, 1020)], "tue": [(540, 720), (780, 1020)], "wed
         "thu": [(540, 720), (780, 1080)], "fri": [(540, 720), (780, 960)], "sat": [(540, 780)]}
 CUSTOMERS = [("Jana Müller", "jana@example.com"), ("Luis García", "luis@example.com"),
              ("Amelia Brown", "amelia@example.com"), ("Kenji Sato", "kenji@example.com")]
+# Entered at the desk without an email address: reminders go by text message.
+WALK_IN = CustomerDetails(name="Petra Novak", email=None, phone="+49 170 555 0123", preferred_channel="sms")
 
 
 def register_commands(app: Flask) -> None:
@@ -60,12 +62,19 @@ def _demo_bookings(business: Business, now: datetime) -> None:
     for n, (name, email) in enumerate(CUSTOMERS * 2):
         day = today + timedelta(days=1 + n)
         start = datetime.combine(day, time(9 + n % 4, 0), tz)
-        request = BookingRequest(service_id=services[n % 2].id, staff_id=None, start=start,
-                                 customer=CustomerDetails(name=name, email=email), source="staff")
-        try:
-            create_booking(business, request, now, "system")
-        except SlotUnavailable:
-            continue  # a closed day (Sunday): the demo simply has one booking fewer
+        _book_demo(business, BookingRequest(service_id=services[n % 2].id, staff_id=None, start=start,
+                                            customer=CustomerDetails(name=name, email=email), source="staff"), now)
+    weekday = next(day for day in (today + timedelta(days=n) for n in range(1, 8)) if day.weekday() < 5)
+    walk_in_start = datetime.combine(weekday, time(15, 0), tz)
+    _book_demo(business, BookingRequest(service_id=services[0].id, staff_id=None, start=walk_in_start,
+                                        customer=WALK_IN, source="staff"), now)
+
+
+def _book_demo(business: Business, request: BookingRequest, now: datetime) -> None:
+    try:
+        create_booking(business, request, now, "system")
+    except SlotUnavailable:
+        pass  # a closed day (Sunday): the demo simply has one booking fewer
 
 
 @click.command("demo")

@@ -1,4 +1,4 @@
-"""Customers of one business, found again by email."""
+"""Customers of one business, found again by email; staff may enter one without an email address."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,7 +19,9 @@ class Customer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254))  # stored lower-cased
+    # Stored lower-cased; None for a walk-in or phone customer entered by staff without one. Unique
+    # per business when given (NULLs are distinct on PostgreSQL and SQLite).
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
     preferred_channel: Mapped[str] = mapped_column(String(8), default="email")
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)

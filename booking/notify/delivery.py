@@ -43,6 +43,8 @@ def stale_reason(row: Notification, booking: Booking, now: datetime) -> str | No
         return "customer asked for no reminders"
     if row.kind == "delay" and not _delay_still_true(row, booking):
         return "a newer estimate replaced this one"
+    if row.channel == "email" and not booking.customer.email:  # staff removed the address meanwhile
+        return "customer has no email address"
     return None
 
 

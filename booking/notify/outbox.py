@@ -28,14 +28,18 @@ def _sms_enabled() -> bool:
 
 def channel_for(kind: str, customer: Customer, sms_enabled: bool) -> str | None:
     """Email for what changed a booking; reminders and delays on the customer's chosen channel;
-    nothing for reminders and feedback when they chose "none" (a delay notice still goes by email)."""
-    if kind in TRANSACTIONAL:
-        return "email"
+    nothing for reminders and feedback when they chose "none" (a delay notice still goes by email).
+
+    A customer staff entered without an email address gets by text message what would go by
+    email, if they chose text messages (and the gateway is set up), and otherwise nothing."""
+    by_sms = customer.preferred_channel == "sms" and bool(customer.phone) and sms_enabled and kind != "feedback"
     if customer.preferred_channel == "none" and kind in ("reminder", "feedback"):
         return None
-    if customer.preferred_channel == "sms" and customer.phone and sms_enabled and kind != "feedback":
+    if by_sms and kind not in TRANSACTIONAL:
         return "sms"
-    return "email"
+    if customer.email:
+        return "email"
+    return "sms" if by_sms else None
 
 
 def _message_id() -> str:
@@ -59,7 +63,7 @@ def _new_row(booking: Booking, kind: str, key: str, due: datetime, now: datetime
              payload: dict[str, Any] | None) -> Notification | None:
     customer = booking.customer
     channel = channel_for(kind, customer, _sms_enabled())
-    if channel is None or not customer.email:
+    if channel is None:
         return None
     key = f"b{booking.id}:{key}"
     return Notification(business_id=booking.business_id, booking_id=booking.id, kind=kind, channel=channel,

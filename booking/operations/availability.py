@@ -69,6 +69,20 @@ def load_staff_inputs(business: Business, staff: Sequence[Staff], start: datetim
     inside it (reach = the service's duration plus buffers).
     """
     ids = [member.id for member in staff]
+    windows = load_working_windows(business, staff, start, end)
+    bookings = _load_bookings(ids, start - reach, end + reach, exclude_booking_id)
+    busy = _load_busy_blocks(ids, start - reach, end + reach)
+    return [StaffInput(staff_id=member.id, windows=windows[member.id], bookings=bookings[member.id],
+                       busy=busy[member.id])
+            for member in staff]
+
+
+def load_working_windows(business: Business, staff: Sequence[Staff], start: datetime,
+                         end: datetime) -> dict[int, list[tuple[int, int]]]:
+    """Each staff member's working windows (epoch seconds) around [start, end), by staff id: weekly
+    hours, replaced by date overrides, minus time off, per local day of their zone (DST-correct).
+    Three queries whatever the number of staff members."""
+    ids = [member.id for member in staff]
     lo, hi = start - PAD, end + PAD
     weekly: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
     for staff_id, weekday, s, e in db.session.execute(
@@ -85,14 +99,9 @@ def load_staff_inputs(business: Business, staff: Sequence[Staff], start: datetim
             select(TimeOff.staff_id, TimeOff.start_utc, TimeOff.end_utc)
             .where(TimeOff.staff_id.in_(ids), TimeOff.start_utc < hi, TimeOff.end_utc > lo)):
         time_off[staff_id].append((epoch(s), epoch(e)))
-    bookings = _load_bookings(ids, start - reach, end + reach, exclude_booking_id)
-    busy = _load_busy_blocks(ids, start - reach, end + reach)
-    return [StaffInput(staff_id=member.id,
-                       windows=working_windows(weekly[member.id], overrides[member.id], time_off[member.id],
-                                               zone(member.timezone or business.timezone),
-                                               epoch(start), epoch(end)),
-                       bookings=bookings[member.id], busy=busy[member.id])
-            for member in staff]
+    return {member.id: working_windows(weekly[member.id], overrides[member.id], time_off[member.id],
+                                       zone(member.timezone or business.timezone), epoch(start), epoch(end))
+            for member in staff}
 
 
 def _load_busy_blocks(ids: list[int], lo: datetime, hi: datetime) -> dict[int, list[tuple[int, int]]]:

@@ -27,7 +27,7 @@ from booking.operations.availability import (
     nearest_alternatives,
     service_rules,
 )
-from booking.operations.customers import CustomerDetails, find_or_create_customer
+from booking.operations.customers import CustomerDetails, describes_customer, find_or_create_customer
 from booking.operations.services import get_service
 from booking.operations.staff import get_staff
 from booking.slots.engine import Slot, find_slots
@@ -148,7 +148,7 @@ def _find_by_idempotency_key(business: Business, key: str | None) -> Booking | N
 
 def _replay(existing: Booking, req: BookingRequest) -> BookingResult:
     same = (existing.service_id == req.service_id and existing.start_utc == req.start
-            and existing.customer.email == req.customer.email.strip().lower())
+            and describes_customer(existing.customer, req.customer))
     if not same:
         raise Conflict("This idempotency key was already used for a different booking.")
     return BookingResult(existing, manage_token_for(existing), created=False)

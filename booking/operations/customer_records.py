@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.extensions import db
 from booking.models import Booking, Business, Customer, Notification
-from booking.operations.customers import find_customers
+from booking.operations.customers import find_customers, normalized_email
 
 PER_PAGE = 50
 # A search is found through operations.customers.find_customers, best matches first; its deeper
@@ -64,7 +64,7 @@ class CustomerChanges:
     """What staff may change on a customer record (already validated by the form)."""
 
     name: str
-    email: str
+    email: str | None  # None: no address (a walk-in); unique within the business when given
     phone: str | None
     preferred_channel: str
     notes: str | None
@@ -139,8 +139,8 @@ def update_customer(business: Business, customer: Customer, changes: CustomerCha
     business has that address; Conflict for an erased customer, who is nobody any more."""
     if customer.erased_at is not None:
         raise Conflict("This customer's data was erased.")
-    email = changes.email.strip().lower()
-    if _email_taken(business, email, customer.id):
+    email = normalized_email(changes.email)
+    if email is not None and _email_taken(business, email, customer.id):
         raise InvalidInput({"email": "another customer has this email address"})
     customer.name, customer.phone, customer.notes = changes.name, changes.phone, changes.notes
     customer.preferred_channel, customer.locale = changes.preferred_channel, changes.locale

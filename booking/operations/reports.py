@@ -6,23 +6,16 @@ figures are computed from these plain rows by the pure `booking.reports` modules
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
 
 from sqlalchemy import or_, select
 
 from booking.extensions import db
-from booking.models import Booking, Business, Customer, DateOverride, Service, Staff, TimeOff, WeeklyHours
-from booking.operations.availability import epoch, from_epoch
+from booking.models import Booking, Business, Customer, Service, Staff
+from booking.operations.availability import from_epoch, load_working_windows
 from booking.reports.figures import Figures, ReportBooking, StaffWindows, compute_figures
 from booking.reports.periods import Period
-from booking.slots.rules import working_windows
 from booking.timezones import zone
-
-# Windows are built per local day of each staff member's zone: a margin of two days covers
-# any difference between their zone and the business's.
-MARGIN = timedelta(days=2)
 
 
 def report_bookings(business: Business, period: Period) -> list[ReportBooking]:
@@ -54,28 +47,9 @@ def report_staff(business: Business, booked_staff_ids: Sequence[int]) -> list[St
 def staff_windows(business: Business, staff: Sequence[Staff], period: Period) -> list[StaffWindows]:
     """Each staff member's working windows around the period, exactly as the slot engine
     builds them (weekly hours, replaced by date overrides, minus time off; DST-correct)."""
-    start, end = period.bounds(zone(business.timezone))
-    lo, hi = from_epoch(start) - MARGIN, from_epoch(end) + MARGIN
-    ids = [member.id for member in staff]
-    weekly: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    for staff_id, weekday, first, last in db.session.execute(
-            select(WeeklyHours.staff_id, WeeklyHours.weekday, WeeklyHours.start_minute, WeeklyHours.end_minute)
-            .where(WeeklyHours.staff_id.in_(ids))):
-        weekly[staff_id][weekday].append((first, last))
-    overrides: dict[int, dict] = defaultdict(dict)
-    for staff_id, day, ranges in db.session.execute(
-            select(DateOverride.staff_id, DateOverride.day, DateOverride.ranges)
-            .where(DateOverride.staff_id.in_(ids), DateOverride.day >= lo.date(), DateOverride.day <= hi.date())):
-        overrides[staff_id][day] = [tuple(r) for r in ranges]
-    time_off: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for staff_id, first, last in db.session.execute(
-            select(TimeOff.staff_id, TimeOff.start_utc, TimeOff.end_utc)
-            .where(TimeOff.staff_id.in_(ids), TimeOff.start_utc < hi, TimeOff.end_utc > lo)):
-        time_off[staff_id].append((epoch(first), epoch(last)))
-    return [StaffWindows(staff_id=member.id, name=member.name,
-                         windows=working_windows(weekly[member.id], overrides[member.id], time_off[member.id],
-                                                 zone(member.timezone or business.timezone), start, end))
-            for member in staff]
+    start, end = (from_epoch(moment) for moment in period.bounds(zone(business.timezone)))
+    windows = load_working_windows(business, staff, start, end)
+    return [StaffWindows(staff_id=member.id, name=member.name, windows=windows[member.id]) for member in staff]
 
 
 def build_report(business: Business, period: Period) -> tuple[Figures, list[ReportBooking]]:

@@ -41,7 +41,7 @@ def booking_cells(booking: ReportBooking, tz: ZoneInfo) -> list[str]:
     start_utc = booking.start_utc.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
     cells = [str(booking.id), start.date().isoformat(), start.strftime("%H:%M"), end.strftime("%H:%M"),
              start_utc, booking.status, "true" if booking.no_show_excused else "false", booking.source,
-             booking.service_name, booking.staff_name, booking.customer_name, booking.customer_email,
+             booking.service_name, booking.staff_name, booking.customer_name, booking.customer_email or "",
              "" if booking.price is None else f"{booking.price:.2f}"]
     return [safe_cell(cell) for cell in cells]
 

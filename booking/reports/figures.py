@@ -53,7 +53,7 @@ class ReportBooking:
     service_name: str
     staff_name: str
     customer_name: str
-    customer_email: str
+    customer_email: str | None  # None: a customer staff entered without an address
     price: Decimal | None
 
     @property

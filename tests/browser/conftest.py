@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.servers import ROOT, ThreadedServer
+from tests.support.workspace import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -81,6 +82,24 @@ class Watch:
 
     def assert_clean(self) -> None:
         assert not self.problems, "\n".join(self.problems)
+
+
+def open_berlin_page(browser, viewport: dict[str, int]):
+    """A page in a fresh context at `viewport`, with the clock of Europe/Berlin and US English, 15 s
+    timeouts and a Watch on it: (context, page, watch). The caller closes the context."""
+    context = browser.new_context(viewport=viewport, timezone_id="Europe/Berlin", locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page, Watch(page)
+
+
+def log_in_browser(page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    """Logs in through the /login form, as a person does, and waits for the workspace."""
+    page.goto(f"{base_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/app/**")
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from booking.models import Booking
-from tests.browser.conftest import DESKTOP, PHONE, Watch
+from tests.browser.conftest import DESKTOP, PHONE, log_in_browser, open_berlin_page
 from tests.browser.test_booking_flow import assert_fits
 from tests.support.db_access import database
 from tests.support.factories import Api, booking_body, setup_practice
-from tests.support.workspace import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -63,16 +62,9 @@ def path_of(url: str) -> str:
     return urlsplit(url)._replace(scheme="", netloc="").geturl()
 
 
-def open_page(browser, viewport):
-    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Europe/Berlin")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page, Watch(page)
-
-
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_public_and_manage_pages_pass_axe(browser, live_server, practice, axe, viewport):
-    context, page, watch = open_page(browser, viewport)
+    context, page, watch = open_berlin_page(browser, viewport)
     base = live_server.url
     for path in (f"/b/{practice.slug}",
                  f"/b/{practice.slug}/calendar?service={practice.service_id}&staff=any&tz=Europe/Berlin&date=2027-02-02",
@@ -89,12 +81,8 @@ def test_public_and_manage_pages_pass_axe(browser, live_server, practice, axe, v
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_workspace_pages_pass_axe(browser, live_server, practice, axe, shots, viewport):
-    context, page, watch = open_page(browser, viewport)
-    page.goto(f"{live_server.url}/login")
-    page.fill("#email", f"owner@{practice.slug}.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/app/**")
+    context, page, watch = open_berlin_page(browser, viewport)
+    log_in_browser(page, live_server.url, f"owner@{practice.slug}.test")
     ids = {"staff": practice.staff_ids[0], "booking": practice.booking["id"], "customer": practice.customer_id}
     for template in WORKSPACE_PAGES:
         page.goto(live_server.url + template.format(**ids))
@@ -107,7 +95,7 @@ def test_workspace_pages_pass_axe(browser, live_server, practice, axe, shots, vi
 
 def test_the_axe_check_catches_a_serious_violation(browser, axe):
     """The check above is only worth something if it fails on a bad page."""
-    context, page, _ = open_page(browser, DESKTOP)
+    context, page, _ = open_berlin_page(browser, DESKTOP)
     page.set_content('<html lang="en"><title>Bad</title><main><input type="text" name="q">'
                      '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></main></html>')
     with pytest.raises(AssertionError, match="label|image-alt"):

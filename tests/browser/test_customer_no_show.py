@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PHONE, Watch
+from tests.browser.conftest import PHONE, log_in_browser, open_berlin_page
 from tests.browser.test_booking_flow import assert_fits
 from tests.conftest import FROZEN_NOW
 from tests.support.factories import Api, booking_body, setup_practice
-from tests.support.workspace import PASSWORD, add_staff_user
+from tests.support.workspace import add_staff_user
 
 pytestmark = pytest.mark.browser
 
@@ -28,24 +28,13 @@ def book_today(app, practice, hhmm: str, customer: dict) -> int:
                                        key="")["id"]
 
 
-def log_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/app/**")
-
-
 def test_a_no_show_marked_on_the_booking_shows_on_the_customer_page(browser, app, live_server, practice, shots, axe):
     customer = {"name": "Nina Noshow", "email": "nina@example.test", "phone": "+49 30 8765 4321"}
     earlier = book_today(app, practice, "09:00", customer)
     missed = book_today(app, practice, "10:00", customer)
     staff_email = add_staff_user(app, practice, FROZEN_NOW)
-    context = browser.new_context(viewport=TABLET, timezone_id="Europe/Berlin", locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    watch = Watch(page)
-    log_in(page, live_server.url, staff_email)
+    context, page, watch = open_berlin_page(browser, TABLET)
+    log_in_browser(page, live_server.url, staff_email)
 
     page.goto(f"{live_server.url}/app/bookings/{missed}")
     page.click("button[name=status][value=no_show]")
@@ -92,11 +81,8 @@ def test_the_owner_erases_a_customer_after_the_warning(browser, app, live_server
     customer = {"name": "Ella Erase", "email": "ella@example.test"}
     book_today(app, practice, "09:00", customer)
     upcoming = book_today(app, practice, "11:00", customer)
-    context = browser.new_context(viewport=PHONE, timezone_id="Europe/Berlin", locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    watch = Watch(page)
-    log_in(page, live_server.url, f"owner@{practice.slug}.test")
+    context, page, watch = open_berlin_page(browser, PHONE)
+    log_in_browser(page, live_server.url, f"owner@{practice.slug}.test")
     page.goto(f"{live_server.url}/app/customers")
     page.click("text=Ella Erase")
     page.click("a[data-link=erase]")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, Watch
+from tests.browser.conftest import DESKTOP, PHONE, open_berlin_page
 from tests.browser.test_booking_flow import assert_fits
 from tests.support.factories import Api, booking_body, setup_practice
 from tests.support.workspace import PASSWORD
@@ -21,13 +21,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 @pytest.fixture
 def practice(app, frozen_now):
     return setup_practice(Api(app.test_client()))  # Mon-Fri 09:00-12:00 and 13:00-17:00, 30-minute service
-
-
-def open_page(browser, viewport):
-    context = browser.new_context(viewport=viewport, timezone_id="Europe/Berlin", locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page, Watch(page)
 
 
 def settle(page) -> None:
@@ -83,7 +76,7 @@ def offered(page, base: str, slug: str, day: str) -> set[str]:
 
 def test_owner_changes_weekly_hours_and_the_public_page_follows(browser, live_server, practice, axe, shots):
     base = live_server.url
-    context, page, watch = open_page(browser, DESKTOP)
+    context, page, watch = open_berlin_page(browser, DESKTOP)
     log_in(page, base, f"owner@{practice.slug}.test")
     open_editor(page, base, practice.staff_ids[0])
     assert "Europe/Berlin" in page.locator(".zone-note").inner_text()
@@ -123,7 +116,7 @@ def test_owner_changes_weekly_hours_and_the_public_page_follows(browser, live_se
 def test_on_a_phone_rows_are_added_and_removed_and_the_public_page_follows(browser, live_server, practice, axe,
                                                                           shots):
     base = live_server.url
-    context, page, watch = open_page(browser, PHONE)
+    context, page, watch = open_berlin_page(browser, PHONE)
     log_in(page, base, f"owner@{practice.slug}.test")
     open_editor(page, base, practice.staff_ids[0])
     assert_fits(page)
@@ -164,7 +157,7 @@ def test_the_staff_and_services_settings_pages_pass_axe_and_fit(browser, live_se
     Api(app.test_client()).json("POST", f"/api/v1/public/{practice.slug}/bookings",
                                 booking_body(practice, "2027-02-03T10:00:00+01:00"), expect=201, key="")
     base = live_server.url
-    context, page, watch = open_page(browser, viewport)
+    context, page, watch = open_berlin_page(browser, viewport)
     log_in(page, base, f"owner@{practice.slug}.test")
     staff_page = f"/app/settings/staff/{practice.staff_ids[0]}"
     service_page = f"/app/settings/services/{practice.service_id}"

@@ -7,11 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from booking.models import Booking, BookingEvent, User
-from tests.browser.conftest import DESKTOP, PHONE, Watch
+from tests.browser.conftest import DESKTOP, PHONE, log_in_browser, open_berlin_page
 from tests.browser.test_booking_flow import assert_fits
 from tests.support.db_access import database
 from tests.support.factories import Api, booking_body, setup_practice
-from tests.support.workspace import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -28,14 +27,6 @@ def practice(app, frozen_now):
                             customer={"name": name, "email": email, "phone": phone})
         api.json("POST", f"/api/v1/public/{practice.slug}/bookings", body, expect=201, key="")
     return practice
-
-
-def log_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/app/**")
 
 
 def staff_bookings_of(app, email: str) -> list[tuple[Booking, BookingEvent]]:
@@ -85,12 +76,9 @@ def pick_time_and_book(page, axe, shots, day: str) -> None:
 ], ids=["desktop", "phone"])
 def test_a_phone_booking_for_a_customer_found_by_part_of_their_number(browser, live_server, practice, app, axe,
                                                                      shots, viewport, digits, expected, day):
-    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Europe/Berlin")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    watch = Watch(page)
+    context, page, watch = open_berlin_page(browser, viewport)
     owner_email = f"owner@{practice.slug}.test"
-    log_in(page, live_server.url, owner_email)
+    log_in_browser(page, live_server.url, owner_email)
     page.click("a[data-link=new-booking]")
     page.wait_for_selector("form.phone-booking")
     assert page.title().startswith("New booking")

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, Watch
+from tests.browser.conftest import DESKTOP, PHONE, log_in_browser, open_berlin_page
 from tests.browser.test_booking_flow import assert_fits
 from tests.support.factories import Api, booking_body, setup_practice
-from tests.support.workspace import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -28,15 +27,8 @@ def practice(app, frozen_now):
 
 def logged_in_owner(browser, live_server, practice, viewport):
     """A page of the practice's owner, logged in through the form, on the workspace start page."""
-    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Europe/Berlin")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    watch = Watch(page)
-    page.goto(f"{live_server.url}/login")
-    page.fill("#email", f"owner@{practice.slug}.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/app/**")
+    context, page, watch = open_berlin_page(browser, viewport)
+    log_in_browser(page, live_server.url, f"owner@{practice.slug}.test")
     return context, page, watch
 
 

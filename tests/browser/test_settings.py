@@ -10,12 +10,11 @@ from sqlalchemy import select
 
 from booking.models import User
 from booking.operations.accounts import set_password_token
-from tests.browser.conftest import DESKTOP, PHONE, Watch
+from tests.browser.conftest import DESKTOP, PHONE, log_in_browser, open_berlin_page
 from tests.browser.test_booking_flow import assert_fits
 from tests.conftest import FROZEN_NOW
 from tests.support.db_access import database
 from tests.support.factories import Api, setup_practice, unique
-from tests.support.workspace import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -23,21 +22,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def practice(app, frozen_now):
     return setup_practice(Api(app.test_client()))
-
-
-def open_page(browser, viewport):
-    context = browser.new_context(viewport=viewport, timezone_id="Europe/Berlin", locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page, Watch(page)
-
-
-def log_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/app/**")
 
 
 def edit_policies(page, axe, shots, watch) -> None:
@@ -81,8 +65,8 @@ def create_api_key(page, base: str, axe, shots) -> str:
 
 
 def test_the_owner_edits_policies_and_creates_an_api_key(browser, app, live_server, practice, shots, axe):
-    context, page, watch = open_page(browser, DESKTOP)
-    log_in(page, live_server.url, f"owner@{practice.slug}.test")
+    context, page, watch = open_berlin_page(browser, DESKTOP)
+    log_in_browser(page, live_server.url, f"owner@{practice.slug}.test")
     page.click("nav a[href='/app/settings']")
     page.wait_for_selector("h1:text('Settings')")
     axe(page)
@@ -103,8 +87,8 @@ def test_the_owner_edits_policies_and_creates_an_api_key(browser, app, live_serv
 
 def test_settings_pages_fit_a_phone_and_an_invitation_logs_the_person_in(browser, app, live_server, practice,
                                                                          shots, axe):
-    context, page, watch = open_page(browser, PHONE)
-    log_in(page, live_server.url, f"owner@{practice.slug}.test")
+    context, page, watch = open_berlin_page(browser, PHONE)
+    log_in_browser(page, live_server.url, f"owner@{practice.slug}.test")
     for path in ("/app/settings", "/app/settings/business", "/app/settings/api-keys", "/app/settings/users"):
         page.goto(live_server.url + path)
         assert_fits(page)
@@ -125,7 +109,7 @@ def test_settings_pages_fit_a_phone_and_an_invitation_logs_the_person_in(browser
         mia = session.scalar(select(User).where(User.email == email))
         with app.test_request_context():
             token = set_password_token(mia, FROZEN_NOW)
-    context, page, watch = open_page(browser, PHONE)
+    context, page, watch = open_berlin_page(browser, PHONE)
     page.goto(f"{live_server.url}/set-password/{token}")
     page.wait_for_selector("h1:text('Choose your password')")
     axe(page)

@@ -11,11 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from booking.models import Business, BusyBlock, CalendarConflict, ExternalCalendar
-from tests.browser.conftest import DESKTOP, PHONE, Watch
+from tests.browser.conftest import DESKTOP, PHONE, log_in_browser, open_berlin_page
 from tests.browser.test_booking_flow import assert_fits, pick_time
 from tests.support.db_access import database
 from tests.support.factories import Api, booking_body, setup_practice
-from tests.support.workspace import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -57,21 +56,6 @@ def book(api: Api, practice, hhmm: str, staff: int, name: str) -> int:
     return api.json("POST", f"/api/v1/public/{practice.slug}/bookings", body, expect=201, key="")["id"]
 
 
-def open_page(browser, viewport):
-    context = browser.new_context(viewport=viewport, timezone_id="Europe/Berlin", locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page, Watch(page)
-
-
-def log_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/app/**")
-
-
 def check_calendar_page(page, axe) -> None:
     """What every calendar page owes a phone and a keyboard: no sideways page scroll (the grid
     scrolls in its own labelled, focusable region), a title, labelled controls, no axe findings."""
@@ -84,8 +68,8 @@ def check_calendar_page(page, axe) -> None:
 
 @pytest.mark.parametrize("viewport", SIZES)
 def test_log_in_and_walk_the_calendar(browser, live_server, practice, shots, axe, viewport):
-    context, page, watch = open_page(browser, viewport)
-    log_in(page, live_server.url, f"owner@{practice.slug}.test")
+    context, page, watch = open_berlin_page(browser, viewport)
+    log_in_browser(page, live_server.url, f"owner@{practice.slug}.test")
     page.click("nav.workspace-nav >> text=Calendar")
     page.wait_for_url(re.compile(r"/app/calendar/day$"))
     assert "Monday, February 1, 2027" in page.locator("h1").inner_text()
@@ -133,7 +117,7 @@ def test_log_in_and_walk_the_calendar(browser, live_server, practice, shots, axe
 @pytest.mark.parametrize("viewport", SIZES)
 def test_a_booking_made_on_the_public_page_shows_in_the_day_view(browser, live_server, practice, shots, axe,
                                                                   viewport):
-    customer, customer_page, customer_watch = open_page(browser, PHONE)
+    customer, customer_page, customer_watch = open_berlin_page(browser, PHONE)
     customer_page.goto(f"{live_server.url}/b/{practice.slug}")
     customer_page.click("a[data-service]")
     customer_page.click("a[data-staff=any]")  # several staff members: the customer may choose
@@ -148,8 +132,8 @@ def test_a_booking_made_on_the_public_page_shows_in_the_day_view(browser, live_s
     customer_watch.assert_clean()
     customer.close()
 
-    context, page, watch = open_page(browser, viewport)
-    log_in(page, live_server.url, f"owner@{practice.slug}.test")
+    context, page, watch = open_berlin_page(browser, viewport)
+    log_in_browser(page, live_server.url, f"owner@{practice.slug}.test")
     page.click("a[data-link=calendar]")  # from the start page
     page.click("text=Next day")
     page.click("text=Next day")

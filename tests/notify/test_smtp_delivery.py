@@ -12,18 +12,13 @@ from booking.extensions import db
 from booking.notify.dispatch import dispatch_due
 from tests.conftest import FROZEN_NOW
 from tests.support.factories import booking_body, setup_practice
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import app_mailing_to_smtp
 
 
 @pytest.fixture
 def smtp(app):
-    with SmtpServer() as server:
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_FROM="praxis@example.test",
-                          BASE_URL="https://book.example.test")
-        try:
-            yield server.inbox
-        finally:
-            app.config.update(SMTP_HOST=None, BASE_URL="")
+    with app_mailing_to_smtp(app, BASE_URL="https://book.example.test") as inbox:
+        yield inbox
 
 
 def dispatch(app, at: datetime):

@@ -7,6 +7,8 @@ import threading
 import time
 import weakref
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.policy import default
@@ -132,3 +134,18 @@ class SmtpServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+@contextmanager
+def app_mailing_to_smtp(app, **settings) -> Iterator[Inbox]:
+    """A fresh SmtpServer that the app sends its mail to (from praxis@example.test), with further
+    config `settings` (BASE_URL for the links in the mail); the app's config is put back after."""
+    with SmtpServer() as server:
+        settings = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": server.port, "MAIL_FROM": "praxis@example.test",
+                    **settings}
+        before = {key: app.config.get(key) for key in settings}
+        app.config.update(settings)
+        try:
+            yield server.inbox
+        finally:
+            app.config.update(before)

@@ -36,3 +36,10 @@ def add_staff_user(app, practice: Practice, created_at) -> str:
                          password_hash=hash_password(PASSWORD), created_at=created_at))
         session.commit()
     return email
+
+
+def log_in_new_staff(client, app, practice: Practice, created_at) -> str:
+    """Makes a staff user of the practice (add_staff_user) and logs `client` in as them; returns the email."""
+    email = add_staff_user(app, practice, created_at)
+    assert log_in(client, email).status_code == 302
+    return email

@@ -16,8 +16,8 @@ from booking.notify.dispatch import dispatch_due
 from tests.conftest import FROZEN_NOW
 from tests.support.db_access import database
 from tests.support.factories import Practice, booking_body, setup_practice
-from tests.support.smtp import SmtpServer
-from tests.support.workspace import add_staff_user, form_token, log_in
+from tests.support.smtp import app_mailing_to_smtp
+from tests.support.workspace import form_token, log_in_new_staff
 
 MIA = "mia@example.test"
 
@@ -33,19 +33,9 @@ def practice(api):
 
 
 @pytest.fixture
-def owner(client, practice):
-    assert log_in(client, f"owner@{practice.slug}.test").status_code == 302
-    return client
-
-
-@pytest.fixture
 def smtp(app):
-    with SmtpServer() as server:
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_FROM="praxis@example.test")
-        try:
-            yield server.inbox
-        finally:
-            app.config.update(SMTP_HOST=None)
+    with app_mailing_to_smtp(app) as inbox:
+        yield inbox
 
 
 def dispatch(app) -> None:
@@ -264,8 +254,7 @@ def test_moving_needs_a_time_and_only_a_confirmed_booking_moves(owner, api, app,
 # --- who may ------------------------------------------------------------------------------------
 
 def test_a_staff_account_can_move_set_status_and_cancel(client, api, app, practice):
-    email = add_staff_user(app, practice, FROZEN_NOW)
-    assert log_in(client, email).status_code == 302
+    email = log_in_new_staff(client, app, practice, FROZEN_NOW)
     actor = f"user:{user_id(app, email)}"
     today = book(api, practice, "2027-02-01T09:00:00+01:00")
     other = book(api, practice, "2027-02-03T10:00:00+01:00", email="sv@example.test")

@@ -17,7 +17,7 @@ from tests.calendars.feed_server import FeedServer, Route, ics
 from tests.conftest import FROZEN_NOW
 from tests.support.db_access import database
 from tests.support.factories import Practice, booking_body, setup_practice
-from tests.support.workspace import add_staff_user, log_in
+from tests.support.workspace import log_in, log_in_new_staff
 
 SECRET_TITLE = "Root canal at Dr Secret"
 
@@ -306,7 +306,7 @@ def test_a_staff_account_sees_the_calendar(client, app, day):
     practice, ids = day
     client.post("/logout")
     member = app.test_client()
-    assert log_in(member, add_staff_user(app, practice, FROZEN_NOW)).status_code == 302
+    log_in_new_staff(member, app, practice, FROZEN_NOW)
     for path in ("/app/calendar/day?date=2027-02-02", "/app/calendar/week?date=2027-02-02",
                  f"/app/calendar/week?date=2027-02-02&staff={practice.staff_ids[1]}"):
         page = get_page(member, path)

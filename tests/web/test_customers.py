@@ -8,7 +8,6 @@ import json
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, text
 
 from booking.clock import pinned
@@ -19,7 +18,7 @@ from booking.operations.privacy import ERASED_NAME, erase_customer, export_custo
 from tests.conftest import FROZEN_NOW
 from tests.support.db_access import database
 from tests.support.factories import Practice, booking_body, setup_practice, unique
-from tests.support.workspace import add_staff_user, form_token, log_in
+from tests.support.workspace import form_token, log_in_new_staff
 
 
 def book(api, practice: Practice, start: str, name: str, email: str, **extra) -> int:
@@ -64,17 +63,6 @@ def rows_shown(html: str) -> list[int]:
 
 def count_shown(html: str, name: str) -> int:
     return int(re.search(rf'data-count="{name}">(\d+)<', html).group(1))
-
-
-@pytest.fixture
-def practice(api):
-    return setup_practice(api)
-
-
-@pytest.fixture
-def owner(client, practice):
-    assert log_in(client, f"owner@{practice.slug}.test").status_code == 302
-    return client
 
 
 # --- the list ----------------------------------------------------------------------------------
@@ -241,7 +229,7 @@ def test_editing_saves_details_and_records_consent_given_to_staff(app, api, owne
 
 def test_staff_may_look_but_only_the_owner_exports_or_erases(app, api, client, practice):
     customer = customer_of(app, book(api, practice, "02-02T09:00", "Gina Guarded", "gina@example.test"))
-    assert log_in(client, add_staff_user(app, practice, FROZEN_NOW)).status_code == 302
+    log_in_new_staff(client, app, practice, FROZEN_NOW)
     assert client.get("/app/customers").status_code == 200
     page = client.get(f"/app/customers/{customer.id}").get_data(as_text=True)
     assert "Gina Guarded" in page and "export.json" not in page and "/erase" not in page

@@ -18,9 +18,8 @@ from booking.models import (
 )
 from tests.conftest import FROZEN_NOW
 from tests.support.factories import Practice, booking_body, setup_practice
-from tests.support.workspace import log_in
 from tests.support.db_access import database
-from tests.support.workspace import add_staff_user, form_token
+from tests.support.workspace import form_token, log_in, log_in_new_staff
 
 BERLIN_OFFSET = "+01:00"
 
@@ -85,7 +84,7 @@ def test_a_staff_account_may_not_see_the_outbox_health_or_resend(client, api, ap
     created = book(api, practice, "02-01T14:00")
     with database(app) as session:
         row_id = session.scalar(select(Notification.id).where(Notification.booking_id == created["id"]))
-    log_in(client, add_staff_user(app, practice, FROZEN_NOW))
+    log_in_new_staff(client, app, practice, FROZEN_NOW)
     today = client.get("/app/")
     assert today.status_code == 200 and "/app/notifications" not in today.get_data(as_text=True)
     assert client.get("/app/notifications").status_code == 403

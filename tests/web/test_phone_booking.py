@@ -14,7 +14,7 @@ from booking.models import Booking, BookingEvent, Business, Customer, User
 from tests.conftest import FROZEN_NOW
 from tests.support.db_access import database
 from tests.support.factories import Practice, booking_body, setup_practice
-from tests.support.workspace import add_staff_user, form_token, log_in
+from tests.support.workspace import form_token, log_in_new_staff
 
 TUESDAY = "2027-02-02"
 
@@ -35,12 +35,6 @@ def practice(api):
     public_booking(api, practice, "2027-02-03T09:30:00+01:00", "Bernd Schmidt", "bernd@example.test",
                    "0171 555 0101")
     return practice
-
-
-@pytest.fixture
-def owner(client, practice):
-    assert log_in(client, f"owner@{practice.slug}.test").status_code == 302
-    return client
 
 
 def _customer_id(session, practice: Practice, email: str) -> int:
@@ -294,8 +288,7 @@ def test_the_same_form_sent_twice_books_once(owner, app, practice):
 
 
 def test_a_staff_account_books_by_phone(client, app, practice):
-    email = add_staff_user(app, practice, FROZEN_NOW)
-    assert log_in(client, email).status_code == 302
+    email = log_in_new_staff(client, app, practice, FROZEN_NOW)
     assert lookup(client, "5678") == ["Anna Müller"]
     anna = _id_of(app, practice, "anna.mueller@example.test")
     response = post_booking(client, practice, customer_id=str(anna), start="2027-02-02T15:00:00+01:00")

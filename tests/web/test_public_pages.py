@@ -6,8 +6,6 @@ from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, quote, urlsplit
 
-import pytest
-
 from tests.support.factories import booking_body, setup_practice
 
 BERLIN_9 = "2027-02-02T09:00:00+01:00"
@@ -62,11 +60,6 @@ def submit_details(client, slug: str, service_id: int, start: str = BERLIN_9, **
     form = FormReader(page(client, details_url(slug, service_id, start))).values
     form.update({"name": "Kim Customer", "email": "kim@example.test"}, **typed)
     return client.post(f"/b/{slug}/book", data=form)
-
-
-@pytest.fixture
-def practice(api):
-    return setup_practice(api)
 
 
 def test_the_whole_flow_without_javascript(client, api, practice):

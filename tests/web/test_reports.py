@@ -24,7 +24,7 @@ from booking.operations.bookings import get_booking
 from tests.conftest import FROZEN_NOW
 from tests.support.db_access import database
 from tests.support.factories import Api, setup_practice, sign_up
-from tests.support.workspace import add_staff_user, log_in
+from tests.support.workspace import log_in_new_staff
 
 PERIOD = "from=2027-03-15&to=2027-03-28"
 OTHER_MARKER = "ZZ-other-business"
@@ -101,9 +101,9 @@ def world(app):
 
 
 @pytest.fixture
-def owner(client, world):
-    assert log_in(client, f"owner@{world['practice'].slug}.test").status_code == 302
-    return client
+def practice(world):
+    """The practice of `world`: the one the `owner` fixture (tests/web/conftest.py) logs into."""
+    return world["practice"]
 
 
 def figure(html: str, name: str) -> str:
@@ -252,8 +252,7 @@ def test_a_period_the_report_cannot_cover_is_an_error_next_to_the_field(owner, q
 
 
 def test_staff_accounts_get_403_and_no_nav_link(app, client, world):
-    email = add_staff_user(app, world["practice"], FROZEN_NOW)
-    assert log_in(client, email).status_code == 302
+    log_in_new_staff(client, app, world["practice"], FROZEN_NOW)
     assert client.get(f"/app/reports?{PERIOD}").status_code == 403
     assert client.get(f"/app/reports/bookings.csv?{PERIOD}").status_code == 403
     assert "/app/reports" not in client.get("/app/").get_data(as_text=True)

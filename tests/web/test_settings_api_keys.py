@@ -11,20 +11,9 @@ from booking.models import ApiKey, Business
 from tests.conftest import FROZEN_NOW
 from tests.support.db_access import database
 from tests.support.factories import setup_practice
-from tests.support.workspace import add_staff_user, form_token, log_in
+from tests.support.workspace import form_token, log_in_new_staff
 
 KEYS = "/app/settings/api-keys"
-
-
-@pytest.fixture
-def practice(api):
-    return setup_practice(api)
-
-
-@pytest.fixture
-def owner(client, practice):
-    assert log_in(client, f"owner@{practice.slug}.test").status_code == 302
-    return client
 
 
 def create_key(client):
@@ -88,8 +77,7 @@ def test_another_businesss_key_cannot_be_revoked(app, owner, api):
 
 @pytest.mark.parametrize("method, path", [("GET", KEYS), ("POST", KEYS), ("POST", KEYS + "/{key}/revoke")])
 def test_staff_accounts_get_403(app, client, practice, api, method, path):
-    email = add_staff_user(app, practice, FROZEN_NOW)
-    log_in(client, email)
+    log_in_new_staff(client, app, practice, FROZEN_NOW)
     token = form_token(client.get("/app/calendars").get_data(as_text=True))
     [key] = key_ids(app, practice.slug)
     response = client.open(path.format(key=key), method=method, data={"csrf_token": token} if method == "POST" else None)

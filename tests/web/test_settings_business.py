@@ -9,21 +9,9 @@ import pytest
 
 from booking.web.api.business import POLICY_BOUNDS
 from tests.conftest import FROZEN_NOW
-from tests.support.factories import setup_practice
-from tests.support.workspace import add_staff_user, form_token, log_in
+from tests.support.workspace import form_token, log_in_new_staff
 
 PAGE = "/app/settings/business"
-
-
-@pytest.fixture
-def practice(api):
-    return setup_practice(api)
-
-
-@pytest.fixture
-def owner(client, practice):
-    assert log_in(client, f"owner@{practice.slug}.test").status_code == 302
-    return client
 
 
 def business_form(page_html: str, **overrides: str) -> dict[str, str]:
@@ -142,8 +130,7 @@ def test_a_post_without_the_csrf_token_is_refused(owner, api):
 
 @pytest.mark.parametrize("method, path", [("GET", "/app/settings"), ("GET", PAGE), ("POST", PAGE)])
 def test_staff_accounts_get_403(app, client, practice, api, method, path):
-    email = add_staff_user(app, practice, FROZEN_NOW)
-    log_in(client, email)
+    log_in_new_staff(client, app, practice, FROZEN_NOW)
     token = form_token(client.get("/app/calendars").get_data(as_text=True))
     page = f'<input name="csrf_token" value="{token}">'
     response = client.open(path, method=method, data=business_form(page) if method == "POST" else None)

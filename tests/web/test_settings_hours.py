@@ -15,20 +15,9 @@ from booking.models import TimeOff
 from tests.conftest import FROZEN_NOW
 from tests.support.db_access import database
 from tests.support.factories import setup_practice
-from tests.support.workspace import add_staff_user, form_token, log_in
+from tests.support.workspace import form_token, log_in_new_staff
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@pytest.fixture
-def practice(api):
-    return setup_practice(api)
-
-
-@pytest.fixture
-def owner(client, practice):
-    assert log_in(client, f"owner@{practice.slug}.test").status_code == 302
-    return client
 
 
 @pytest.fixture
@@ -271,7 +260,7 @@ def _time_off_id(api, practice) -> int:
 def test_staff_accounts_get_403(client, app, api, practice, method, suffix):
     time_off = _time_off_id(api, practice)
     api.json("PUT", f"/api/v1/staff/{practice.staff_ids[0]}/overrides/2027-02-03", {"hours": []})
-    assert log_in(client, add_staff_user(app, practice, FROZEN_NOW)).status_code == 302
+    log_in_new_staff(client, app, practice, FROZEN_NOW)
     token = form_token(client.get("/app/calendars").get_data(as_text=True))
     path = f"/app/settings/staff/{practice.staff_ids[0]}/" + suffix.format(time_off=time_off)
     data = {"csrf_token": token, "save": "1", "mon-rows": "1", "mon-0-start": "10:00", "mon-0-end": "11:00",

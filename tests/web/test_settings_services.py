@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import FROZEN_NOW
 from tests.support.factories import setup_practice
-from tests.support.workspace import add_staff_user, form_token, log_in
+from tests.support.workspace import form_token, log_in_new_staff
 
 LIST = "/app/settings/services"
 NEW = f"{LIST}/new"
@@ -18,12 +18,6 @@ NEW = f"{LIST}/new"
 @pytest.fixture
 def practice(api):
     return setup_practice(api, staff=2)
-
-
-@pytest.fixture
-def owner(client, practice):
-    assert log_in(client, f"owner@{practice.slug}.test").status_code == 302
-    return client
 
 
 def service_form(html: str, staff_ids: list[int], **overrides: str) -> dict:
@@ -175,7 +169,7 @@ SERVICE_ROUTES = [("GET", LIST), ("GET", NEW), ("POST", NEW), ("GET", f"{LIST}/{
 
 @pytest.mark.parametrize("method, template", SERVICE_ROUTES)
 def test_staff_accounts_get_403(client, app, api, practice, method, template):
-    assert log_in(client, add_staff_user(app, practice, FROZEN_NOW)).status_code == 302
+    log_in_new_staff(client, app, practice, FROZEN_NOW)
     html = client.get("/app/calendars").get_data(as_text=True)
     path = template.format(id=practice.service_id)
     response = client.open(path, method=method, data=service_form(html, practice.staff_ids, name="Hijacked")

@@ -12,20 +12,9 @@ from booking.models import Booking
 from tests.conftest import FROZEN_NOW
 from tests.support.db_access import database
 from tests.support.factories import booking_body, setup_practice
-from tests.support.workspace import add_staff_user, form_token, log_in
+from tests.support.workspace import form_token, log_in_new_staff
 
 LIST = "/app/settings/staff"
-
-
-@pytest.fixture
-def practice(api):
-    return setup_practice(api)
-
-
-@pytest.fixture
-def owner(client, practice):
-    assert log_in(client, f"owner@{practice.slug}.test").status_code == 302
-    return client
 
 
 def post(client, path: str, data: dict[str, str], page: str = LIST):
@@ -171,8 +160,7 @@ STAFF_ROUTES = [("GET", "{list}"), ("POST", "{list}"), ("GET", "{list}/{id}"), (
 
 @pytest.mark.parametrize("method, template", STAFF_ROUTES)
 def test_staff_accounts_get_403(client, app, practice, api, method, template):
-    email = add_staff_user(app, practice, FROZEN_NOW)
-    assert log_in(client, email).status_code == 302
+    log_in_new_staff(client, app, practice, FROZEN_NOW)
     path = template.format(list=LIST, id=practice.staff_ids[0])
     token = form_token(client.get("/app/calendars").get_data(as_text=True))
     response = client.open(path, method=method, data={"csrf_token": token, "name": "Hijacked"})

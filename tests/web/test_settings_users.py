@@ -15,8 +15,8 @@ from booking.models import Business, User
 from tests.conftest import FROZEN_NOW
 from tests.support.db_access import database
 from tests.support.factories import setup_practice, unique
-from tests.support.smtp import SmtpServer
-from tests.support.workspace import PASSWORD, add_staff_user, form_token, log_in
+from tests.support.smtp import app_mailing_to_smtp
+from tests.support.workspace import PASSWORD, add_staff_user, form_token, log_in, log_in_new_staff
 
 USERS = "/app/settings/users"
 NEW_PASSWORD = "a brand new passphrase"
@@ -24,24 +24,8 @@ NEW_PASSWORD = "a brand new passphrase"
 
 @pytest.fixture
 def smtp(app):
-    with SmtpServer() as server:
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_FROM="praxis@example.test",
-                          BASE_URL="https://book.example.test")
-        try:
-            yield server.inbox
-        finally:
-            app.config.update(SMTP_HOST=None, BASE_URL="")
-
-
-@pytest.fixture
-def practice(api):
-    return setup_practice(api)
-
-
-@pytest.fixture
-def owner(client, practice):
-    assert log_in(client, f"owner@{practice.slug}.test").status_code == 302
-    return client
+    with app_mailing_to_smtp(app, BASE_URL="https://book.example.test") as inbox:
+        yield inbox
 
 
 def token_of(client) -> str:
@@ -242,9 +226,8 @@ def test_another_businesss_accounts_are_not_found(app, owner, api):
 @pytest.mark.parametrize("method, path", [("GET", USERS), ("POST", f"{USERS}/invite"), ("POST", f"{USERS}/{{me}}/role"),
                                           ("POST", f"{USERS}/{{me}}/active"), ("POST", f"{USERS}/{{me}}/resend")])
 def test_staff_accounts_get_403(app, client, practice, method, path):
-    email = add_staff_user(app, practice, FROZEN_NOW)
+    email = log_in_new_staff(client, app, practice, FROZEN_NOW)
     me = account(app, email)
-    log_in(client, email)
     token = form_token(client.get("/app/calendars").get_data(as_text=True))
     data = {"csrf_token": token, "role": "owner", "active": "1", "name": "X", "email": "x@example.test"}
     response = client.open(path.format(me=me.id), method=method, data=data if method == "POST" else None)

@@ -30,6 +30,7 @@ from booking.operations.bookings import BookingRequest
 from booking.operations.customers import CustomerDetails
 from booking.timezones import zone
 from booking.web.forms import CHANNEL_CHOICES, MIN_YEAR, MAX_YEAR, _clean, email_address, parse_aware
+from booking.web.staff.customer_forms import check_channel_reachable
 
 ANY_STAFF = "any"
 OTHER_TIME = "other"  # the radio next to the typed-in time
@@ -68,9 +69,12 @@ class PhoneBookingForm(FlaskForm):
 
     customer_id = HiddenField()
     name = StringField(_l("Name"), filters=[_clean], validators=[Length(max=200)])
-    email = EmailField(_l("Email"), filters=[_clean], validators=[Length(max=254)])
+    # A walk-in may give no email address (and no phone number): then no email can reach them.
+    email = EmailField(_l("Email (optional)"), filters=[_clean], validators=[Length(max=254)])
     phone = TelField(_l("Phone (optional)"), filters=[_clean], validators=[Length(max=40)])
     preferred_channel = RadioField(_l("Reminders"), choices=CHANNEL_CHOICES, default="email")
+    # Ticked after the page said a customer with this phone number exists: book a new one anyway.
+    new_customer_ok = BooleanField(_l("This is someone else: add a new customer"))
     service = SelectField(_l("Service"), coerce=parse_id, validators=[InputRequired(_l("Please choose a service."))])
     staff = SelectField(_l("With"), default=ANY_STAFF)
     day = SafeDateField(_l("Day"), validators=[InputRequired(_l("Please enter a date like 2027-02-01."))])
@@ -99,15 +103,16 @@ class PhoneBookingForm(FlaskForm):
             raise ValidationError(_l("Please enter the customer's name, or find an existing customer."))
 
     def validate_email(self, field: EmailField) -> None:
-        if self.existing_customer_id is not None:
-            return
-        if not field.data:
-            raise ValidationError(_l("Please enter the customer's email address."))
-        email_address(self, field)
+        if self.existing_customer_id is None and field.data:
+            email_address(self, field)
 
     def validate_phone(self, field: TelField) -> None:
         if self.existing_customer_id is None and self.preferred_channel.data == "sms" and not field.data:
             raise ValidationError(_l("Please enter a phone number for text messages."))
+
+    def validate_preferred_channel(self, field: RadioField) -> None:
+        if self.existing_customer_id is None:
+            check_channel_reachable(field.data, self.email.data)
 
     def validate_manual_time(self, field: StringField) -> None:
         if field.data and not CLOCK.fullmatch(field.data):
@@ -137,8 +142,13 @@ class PhoneBookingForm(FlaskForm):
                               idempotency_key=self.idempotency_key.data or None, source="staff",
                               outside_hours_ok=bool(self.outside_hours.data))
 
+    @property
+    def new_without_email(self) -> bool:
+        """A new customer is entered, and without an email address (a walk-in, say)."""
+        return self.existing_customer_id is None and not self.email.data
+
     def new_customer(self) -> CustomerDetails:
-        return CustomerDetails(name=self.name.data, email=self.email.data, phone=self.phone.data or None,
+        return CustomerDetails(name=self.name.data, email=self.email.data or None, phone=self.phone.data or None,
                                preferred_channel=self.preferred_channel.data)
 
     def fresh_key(self) -> None:

@@ -13,7 +13,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from booking.models import Customer
 from booking.operations.customer_records import CustomerChanges
@@ -29,11 +29,20 @@ LOCALE_CHOICES = [SelectChoice(PRACTICE_LANGUAGE, _l("The practice's language"))
                   *(SelectChoice(code, name) for code, name in LANGUAGE_NAMES)]
 
 
+def check_channel_reachable(channel: str | None, email: str | None) -> None:
+    """Reminders by email need an address: staff may enter a customer without one (a walk-in),
+    who then gets text messages or nothing."""
+    if channel == "email" and not email:
+        raise ValidationError(_l("Without an email address, reminders can only go by text message "
+                                 "or not at all. Please enter an email address or choose another option."))
+
+
 class CustomerForm(FlaskForm):
     name = StringField(_l("Name"), filters=[_clean], validators=[
         DataRequired(_l("Please enter the customer's name.")), Length(max=200)])
-    email = EmailField(_l("Email"), filters=[_clean], validators=[
-        DataRequired(_l("Please enter an email address.")), Length(max=254), email_address])
+    # Optional: a walk-in may have none (then reminders go by text message or not at all).
+    email = EmailField(_l("Email (optional)"), filters=[_clean], validators=[
+        Optional(), Length(max=254), email_address])
     phone = TelField(_l("Phone (optional)"), filters=[_clean], validators=[Length(max=40)])
     preferred_channel = RadioField(_l("Reminders by"), choices=STAFF_CHANNEL_CHOICES, default="email")
     locale = SelectField(_l("Language of messages"), choices=LOCALE_CHOICES, default=PRACTICE_LANGUAGE)
@@ -46,15 +55,18 @@ class CustomerForm(FlaskForm):
         if self.preferred_channel.data == "sms" and not field.data:
             raise ValidationError(_l("Please enter a phone number for text messages."))
 
+    def validate_preferred_channel(self, field: RadioField) -> None:
+        check_channel_reachable(field.data, self.email.data)
+
     @classmethod
     def for_customer(cls, customer: Customer) -> CustomerForm:
         """The form filled from the record (a GET), or from what was posted (a POST)."""
-        return cls(data={"name": customer.name, "email": customer.email, "phone": customer.phone or "",
+        return cls(data={"name": customer.name, "email": customer.email or "", "phone": customer.phone or "",
                          "preferred_channel": customer.preferred_channel,
                          "locale": customer.locale or PRACTICE_LANGUAGE, "notes": customer.notes or ""})
 
     def changes(self) -> CustomerChanges:
-        return CustomerChanges(name=self.name.data, email=self.email.data, phone=self.phone.data or None,
+        return CustomerChanges(name=self.name.data, email=self.email.data or None, phone=self.phone.data or None,
                                preferred_channel=self.preferred_channel.data, notes=self.notes.data or None,
                                locale=self.locale.data or None, consent_given=bool(self.consent.data))
 

@@ -23,7 +23,7 @@ from booking.models import Customer, Service, Staff
 from booking.operations.availability import available_slots
 from booking.operations.bookings import OutsideWorkingHours, create_booking
 from booking.operations.customer_records import get_customer
-from booking.operations.customers import CustomerDetails, find_customers
+from booking.operations.customers import CustomerDetails, customers_with_phone, find_customers
 from booking.operations.services import list_services
 from booking.operations.staff import list_staff
 from booking.slots.engine import Slot
@@ -38,7 +38,7 @@ LOOKUP_LIMIT = 10
 
 
 def customer_json(customer: Customer) -> dict[str, Any]:
-    return {"id": customer.id, "name": customer.name, "email": customer.email, "phone": customer.phone or ""}
+    return {"id": customer.id, "name": customer.name, "email": customer.email or "", "phone": customer.phone or ""}
 
 
 @bp.get("/customers/lookup")
@@ -52,12 +52,14 @@ def customer_lookup():
 
 @dataclass(frozen=True)
 class Outcome:
-    """Why the form came back: a time that needs confirming, or one that is taken (alternatives)."""
+    """Why the form came back: a time that needs confirming, one that is taken (alternatives), or
+    customers already on file with the phone number typed for a new one (offered in the search)."""
 
     outside_hours: bool = False
     alternatives: tuple[Slot, ...] = ()
     taken: bool = False
     problem: str | None = None
+    same_phone: tuple[Customer, ...] = ()
 
 
 def _live_customer(customer_id: int | None) -> Customer | None:
@@ -119,6 +121,8 @@ def _page(form: PhoneBookingForm, services: list[Service], status: int = 200, ou
     staff = _search_staff(service, form)
     q = " ".join(request.args.get("q", "").split())[:200]
     found = find_customers(g.business, q) if q and request.method == "GET" else []
+    if outcome.same_phone:  # the search shows who has this number, ready to be picked
+        q, found = form.phone.data, list(outcome.same_phone)
     state = {"service": service.id if service else None, "staff": form.staff.data or ANY_STAFF,
              "date": day.isoformat()}
     return render_template(
@@ -142,7 +146,23 @@ def new_booking():
     _take_alternative(form)
     if not form.validate() or not _check_choices(form, services):
         return _page(form, services, 422)
+    same_phone = _same_phone(form)
+    if same_phone:
+        return _page(form, services, 422, Outcome(same_phone=same_phone))
     return _book(form, services)
+
+
+def _same_phone(form: PhoneBookingForm) -> tuple[Customer, ...]:
+    """Customers on file with the phone number of a new customer without email, unless staff
+    confirmed it is someone else: without an address nothing tells them apart, so staff choose."""
+    if not form.new_without_email or form.new_customer_ok.data:
+        return ()
+    found = tuple(customers_with_phone(g.business, form.phone.data))
+    if found:
+        form.phone.errors = [*form.phone.errors, _(
+            "A customer with this phone number exists already: choose them in the search results above, "
+            "or tick the box below if this is someone else.")]
+    return found
 
 
 def _take_alternative(form: PhoneBookingForm) -> None:
@@ -171,8 +191,8 @@ def _customer_details(form: PhoneBookingForm) -> CustomerDetails:
     customer = _live_customer(form.existing_customer_id)
     if customer is None:
         return form.new_customer()
-    # Only the email finds the record again; name, phone and channel stay as they are.
-    return CustomerDetails(name=customer.name, email=customer.email)
+    # Booked for this very record, as it is (a customer without an email has nothing else to find).
+    return CustomerDetails(name=customer.name, email=customer.email, customer_id=customer.id)
 
 
 def _book(form: PhoneBookingForm, services: list[Service]):

@@ -139,6 +139,13 @@ def settings_services():
                                 services=ops.list_services(g.business, include_inactive=True), price_text=price_text)
 
 
+def _back_to_list(message: str):
+    """Commits the change and shows the services list with `message`."""
+    db.session.commit()
+    flash(message)
+    return redirect(url_for(".settings_services"), 303)
+
+
 @bp.route("/settings/services/new", methods=["GET", "POST"])
 def settings_service_new():
     require_owner()
@@ -148,9 +155,7 @@ def settings_service_new():
     service = _save(form, None)
     if service is None:
         return _edit_page(form, None, 422)
-    db.session.commit()
-    flash(_("The service %(name)s was added.", name=service.name))
-    return redirect(url_for(".settings_services"), 303)
+    return _back_to_list(_("The service %(name)s was added.", name=service.name))
 
 
 @bp.route("/settings/services/<int:service_id>", methods=["GET", "POST"])
@@ -161,24 +166,18 @@ def settings_service_edit(service_id: int):
         return _edit_page(form, service, 422 if form.is_submitted() else 200)
     if _save(form, service) is None:
         return _edit_page(form, service, 422)
-    db.session.commit()
-    flash(_("The service %(name)s was saved.", name=service.name))
-    return redirect(url_for(".settings_services"), 303)
+    return _back_to_list(_("The service %(name)s was saved.", name=service.name))
 
 
 @bp.post("/settings/services/<int:service_id>/deactivate")
 def settings_service_deactivate(service_id: int):
     service = _owned_service(service_id)
     ops.retire_service(service)
-    db.session.commit()
-    flash(_("%(name)s can no longer be booked. Existing bookings stay as they are.", name=service.name))
-    return redirect(url_for(".settings_services"), 303)
+    return _back_to_list(_("%(name)s can no longer be booked. Existing bookings stay as they are.", name=service.name))
 
 
 @bp.post("/settings/services/<int:service_id>/reactivate")
 def settings_service_reactivate(service_id: int):
     service = _owned_service(service_id)
     ops.reactivate_service(service)
-    db.session.commit()
-    flash(_("%(name)s can be booked again.", name=service.name))
-    return redirect(url_for(".settings_services"), 303)
+    return _back_to_list(_("%(name)s can be booked again.", name=service.name))

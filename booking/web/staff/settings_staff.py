@@ -41,7 +41,7 @@ def zone_options(current: str | None) -> list[str]:
 
 
 def render_settings_page(template: str, status: int = 200, **context: Any):
-    """A staff or services settings page, with the field helpers of staff/settings_macros.html."""
+    """A staff or services settings page, with the helpers its form macros need (field_attrs, error_anchor)."""
     return render_template(template, field_attrs=field_attrs, error_anchor=error_anchor, **context), status
 
 
