@@ -1,9 +1,6 @@
 """SMS through the configured webhook: JSON POST, non-2xx retried, email when SMS is not set up."""
 from __future__ import annotations
 
-import http.server
-import json
-import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -14,38 +11,13 @@ from booking.extensions import db
 from booking.models import Notification
 from booking.notify.dispatch import dispatch_due
 from tests.support.factories import booking_body, setup_practice
-
-
-class Gateway(http.server.ThreadingHTTPServer):
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.status = 200
-        super().__init__(("127.0.0.1", 0), Handler)
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.server.status == 200:
-            self.server.received.append(body)
-        self.send_response(self.server.status)
-        self.end_headers()
+from tests.support.sms_gateway import sms_gateway
 
 
 @pytest.fixture
 def gateway(app):
-    server = Gateway()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    app.config["SMS_WEBHOOK_URL"] = f"http://127.0.0.1:{server.server_address[1]}/sms"
-    try:
+    with sms_gateway(app) as server:
         yield server
-    finally:
-        app.config["SMS_WEBHOOK_URL"] = None
-        server.shutdown()
-        server.server_close()
 
 
 def dispatch(app, at):
