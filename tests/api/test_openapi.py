@@ -190,6 +190,22 @@ def test_answers_about_bookings_in_the_management_api(checked):
     api.json("GET", f"/api/v1/notifications?booking_id={booking}")
 
 
+def test_whole_numbers_may_come_as_floats(checked):
+    """The document says "integer", and for JSON (and JSON Schema) 15.0 is that integer: clients
+    whose numbers are all floats are understood. A fraction is still refused."""
+    api = checked
+    practice = setup_practice(api)
+    api.json("PATCH", "/api/v1/business", {"min_notice_minutes": 30.0, "reminder_offsets_minutes": [60.0]})
+    assert api.json("GET", "/api/v1/business")["reminder_offsets_minutes"] == [60]
+    service = api.json("POST", "/api/v1/services", {"name": "Float", "duration_minutes": 45.0,
+                                                    "staff_ids": [float(practice.staff_ids[0])]}, expect=201)
+    assert (service["duration_minutes"], service["staff_ids"]) == (45, practice.staff_ids)
+    body = dict(booking_body(practice, NINE), service_id=float(practice.service_id))
+    assert api.json("POST", "/api/v1/bookings", body, expect=201)["service_id"] == practice.service_id
+    refused = api.json("PATCH", "/api/v1/business", {"max_advance_days": 30.5}, expect=422)
+    assert refused["fields"] == {"max_advance_days": "must be a whole number"}
+
+
 def test_the_walks_above_saw_most_of_the_document(conformance):
     operations = {(method, path) for method, path, _status in conformance.seen}
     assert len(operations) >= 40, sorted(documented_operations() - operations)
