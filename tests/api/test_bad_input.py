@@ -107,6 +107,8 @@ BAD_INPUT = [
     ("PUT", "/api/v1/staff/{staff}/overrides/2027-02-11", MALFORMED, 400, "bad_request", None),
     ("PUT", "/api/v1/staff/{staff}/overrides/2027-02-30", {"hours": []}, 422, "invalid", "date"),
     ("PUT", "/api/v1/staff/{staff}/overrides/tomorrow", {"hours": []}, 422, "invalid", "date"),
+    ("PUT", "/api/v1/staff/{staff}/overrides/0001-01-01", {"hours": []}, 422, "invalid", "date"),
+    ("DELETE", "/api/v1/staff/{staff}/overrides/9999-12-31", None, 422, "invalid", "date"),
     ("PUT", "/api/v1/staff/{staff}/overrides/2027-02-11", {}, 422, "invalid", "hours"),
     ("PUT", "/api/v1/staff/{staff}/overrides/2027-02-11", {"hours": None}, 422, "invalid", "hours"),
     ("PUT", "/api/v1/staff/{staff}/overrides/2027-02-11", {"hours": "closed"}, 422, "invalid", "hours"),

@@ -10,13 +10,14 @@ from booking.web.api.calendars import bp as calendars_bp
 from booking.web.api.feeds import bp as feeds_bp
 from booking.web.api.manage import bp as manage_bp
 from booking.web.api.notifications import bp as notifications_bp
+from booking.web.api.openapi import bp as openapi_bp
 from booking.web.api.public import bp as public_bp
 from booking.web.api.services import bp as services_bp
 from booking.web.api.signup import bp as signup_bp
 from booking.web.api.staff import bp as staff_bp
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-for child in (bookings_bp, business_bp, calendars_bp, feeds_bp, manage_bp, notifications_bp, public_bp, services_bp,
-              signup_bp, staff_bp):
+for child in (bookings_bp, business_bp, calendars_bp, feeds_bp, manage_bp, notifications_bp, openapi_bp, public_bp,
+              services_bp, signup_bp, staff_bp):
     bp.register_blueprint(child)
     csrf.exempt(child)  # API clients authenticate with keys or tokens, not cookies

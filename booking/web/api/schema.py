@@ -40,6 +40,16 @@ def is_id(raw: str | None) -> bool:
     return bool(raw) and raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID
 
 
+def whole_number(value: Any) -> int | None:
+    """An int, or a float that is one (JSON has one number type: 15 and 15.0 are the same number,
+    and JSON Schema's "integer" says so too); None for anything else, booleans included."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
 def parse_aware_datetime(value: Any) -> datetime:
     """An ISO 8601 datetime that carries an offset; ValueError (with the reason) otherwise."""
     if not isinstance(value, str):
@@ -123,7 +133,8 @@ class Fields:
     def integer(self, name: str, required: bool = False, minimum: int | None = None,
                 maximum: int | None = None) -> int | None:
         def convert(value: Any) -> int:
-            if isinstance(value, bool) or not isinstance(value, int):
+            value = whole_number(value)
+            if value is None:
                 raise ValueError("must be a whole number")
             low = -MAX_ID if minimum is None else minimum
             high = MAX_ID if maximum is None else maximum
@@ -192,10 +203,10 @@ class Fields:
 
     def id_list(self, name: str, required: bool = False) -> list[int] | None:
         def convert(value: Any) -> list[int]:
-            if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int)
-                                                  or abs(v) > MAX_ID for v in value):
+            ids = [whole_number(v) for v in value] if isinstance(value, list) else [None]
+            if any(v is None or abs(v) > MAX_ID for v in ids):
                 raise ValueError("must be a list of ids")
-            return value
+            return ids
         return self._convert(name, required, convert)
 
     def nested(self, name: str, required: bool = False) -> Fields:

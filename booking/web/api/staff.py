@@ -86,10 +86,11 @@ def put_hours(staff_id: int):
 
 
 def _parse_day(day: str) -> date:
-    try:
-        return date.fromisoformat(day)
-    except ValueError as exc:
-        raise InvalidInput({"date": "must be a date YYYY-MM-DD"}) from exc
+    """The <day> of an override path, read like every other date (years 1900 to 2999)."""
+    path = Fields({"date": day})
+    on = path.day("date", required=True)
+    path.check()
+    return on
 
 
 @bp.put("/staff/<int:staff_id>/overrides/<day>")
