@@ -120,7 +120,7 @@ def without_free_text(data: Any) -> Any:
 
 def _scrub_customer(customer: Customer, now: datetime) -> None:
     customer.name = ERASED_NAME
-    customer.email = f"erased-{customer.id}@invalid"  # unique per business, and never delivered
+    customer.email = None  # no address at all: nothing can be queued to an erased customer
     customer.phone = customer.notes = customer.locale = None
     customer.preferred_channel = "none"
     customer.consent_at = customer.consent_source = None
@@ -133,7 +133,7 @@ def _scrub_messages(business: Business, customer: Customer, booking_ids: list[in
                                                   Notification.status == "pending")
                        .values(status="cancelled", updated_at=now))
     for row in _rows(Notification, business, booking_ids, Notification.due_at):
-        row.recipient, row.last_error = customer.email, None
+        row.recipient, row.last_error = "", None
         row.payload = without_free_text(row.payload or {})
 
 

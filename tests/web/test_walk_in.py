@@ -300,9 +300,8 @@ def test_gdpr_export_and_erasure_of_walk_ins(owner, app, walk_ins):
                                                                        "confirm": "y"})
         assert done.status_code == 303
         erased.append(customer_of(app, booking_id))
-    # Each placeholder address is the customer's own, so the unique constraint keeps holding.
-    assert [(c.name, c.email, c.phone) for c in erased] == [
-        (ERASED_NAME, f"erased-{c.id}@invalid", None) for c in erased]
+    # Two erased customers without an address: NULLs never clash in the unique constraint.
+    assert [(c.name, c.email, c.phone) for c in erased] == [(ERASED_NAME, None, None) for _ in erased]
     assert "Petra" not in main_part(owner.get("/app/customers?q=petra").get_data(as_text=True))
 
 
