@@ -92,15 +92,24 @@ class _Controller(Controller):
             # otherwise keep a transport the closed loop can no longer close.
             if self.server is not None:
                 self.server.close()
-            for _ in range(3):
-                await asyncio.sleep(0)  # connections accepted just now get their transport
-            for protocol in list(self.connections):
-                if protocol.transport is not None:
-                    protocol.transport.abort()  # the server is gone: no goodbye
-            for _ in range(3):
-                await asyncio.sleep(0)  # let connection_lost run
+            for _ in range(50):  # until every socket transport of this loop is gone
+                open_transports = self._open_transports()
+                if not open_transports:
+                    return
+                for transport in open_transports:
+                    if not transport.is_closing():
+                        transport.abort()  # the server is gone: no goodbye
+                await asyncio.sleep(0.01)  # accepts in flight finish, connection_lost runs
 
         asyncio.run_coroutine_threadsafe(drop(), self.loop).result(timeout=10)
+
+    def _open_transports(self) -> list:
+        # The selector loop's own registry of its socket transports (private, but the only
+        # complete list: a protocol created by an accept still in flight is not yet known to
+        # `connections`). A transport leaves it when its socket is closed.
+        registry = getattr(self.loop, "_transports", {})
+        tracked = [p.transport for p in list(self.connections) if p.transport is not None]
+        return [t for t in {*registry.values(), *tracked} if getattr(t, "_sock", None) is not None]
 
 
 class SmtpServer:
