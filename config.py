@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -17,6 +18,19 @@ def _flag(name: str, default: bool) -> bool:
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw else default
+
+
+# An origin as a browser sends it: scheme, host, optional port; nothing that could end a CSP directive.
+_ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _origins(name: str) -> tuple[str, ...]:
+    """Origins listed in the variable, separated by spaces or commas; a malformed one stops the start."""
+    found = tuple(item.rstrip("/") for item in re.split(r"[\s,]+", os.environ.get(name) or "") if item)
+    bad = [origin for origin in found if not _ORIGIN.fullmatch(origin)]
+    if bad:
+        raise ValueError(f"{name}: not an origin like https://www.example.com: {', '.join(bad)}")
+    return found
 
 
 def _database_url() -> str:
@@ -61,6 +75,16 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")
+        # Flask-Login's remember-me cookie is as sensitive as the session one: the same flags.
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # Flask-WTF's HTTPS Referer check would refuse the forms of pages that send no Referer by
+        # design (manage and set-password pages: Referrer-Policy no-referrer) and of browsers that
+        # strip it; booking.web.security refuses cross-origin form posts by Sec-Fetch-Site/Origin.
+        self.WTF_CSRF_SSL_STRICT = False
+        # Sites allowed to show the public booking pages in an iframe (booking.web.security).
+        self.EMBED_ORIGINS = _origins("EMBED_ORIGINS")
         self.BABEL_DEFAULT_LOCALE = "en"
         self.BABEL_DEFAULT_TIMEZONE = "UTC"
         # Compiled by `make translations` (the .mo files are build output, not in git); without

@@ -15,6 +15,7 @@ from booking.web.feeds import bp as feeds_bp
 from booking.web.health import bp as health_bp
 from booking.web.manage import bp as manage_bp
 from booking.web.public import bp as public_bp
+from booking.web.security import register_security
 from booking.web.staff import bp as staff_bp
 from booking.web.urls import CustomerLinks
 
@@ -23,6 +24,7 @@ def register_web(app: Flask) -> None:
     for blueprint in (api_bp, auth_bp, feeds_bp, health_bp, manage_bp, public_bp, staff_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    register_security(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     # Jobs build customer links without importing the web layer.
     app.extensions["booking.links"] = CustomerLinks(app)
