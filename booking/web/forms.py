@@ -1,4 +1,5 @@
-"""WTForms forms of the public booking and manage pages (CSRF through Flask-WTF).
+"""WTForms forms of the public booking and manage pages (CSRF through Flask-WTF; the booking
+form's token is signed instead of kept in the session, see booking.web.sessionless_csrf).
 
 Forms turn posted text into the frozen inputs `operations` expects; they never touch the
 database. Labels and messages are lazy so they are translated per request.
@@ -23,6 +24,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from booking.operations.bookings import BookingRequest
 from booking.operations.customers import CustomerDetails
+from booking.web.sessionless_csrf import SessionlessForm
 
 MIN_YEAR, MAX_YEAR = 1971, 2999
 
@@ -74,7 +76,7 @@ CHANNEL_CHOICES = [SelectChoice("email", _l("By email")), SelectChoice("sms", _l
                    SelectChoice("none", _l("No reminders"))]
 
 
-class BookingForm(FlaskForm):
+class BookingForm(SessionlessForm):
     """The details step: who is booking; the chosen offer rides along in hidden fields."""
 
     service = HiddenField()

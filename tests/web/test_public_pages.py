@@ -259,7 +259,7 @@ def test_after_the_cutoff_the_page_says_so(client, api, practice):
     assert client.get(f"/m/{token}/reschedule/confirm?start={later}").status_code == 302
     assert client.get(f"/m/{token}/cancel").status_code == 302
     # A page left open from before the cut-off still posts: the answer is friendly, not an error.
-    csrf = FormReader(page(client, details_url(practice.slug, practice.service_id))).values["csrf_token"]
+    csrf = FormReader(page(client, f"/m/{token}/unsubscribe")).values["csrf_token"]  # a token of the session
     late = client.post(f"/m/{token}/reschedule", data={"csrf_token": csrf, "start": "2027-02-03T10:00:00+01:00"})
     assert late.status_code == 422 and "Please contact" in late.get_data(as_text=True)
     assert client.post(f"/m/{token}/cancel", data={"csrf_token": csrf}).status_code == 422

@@ -113,7 +113,7 @@ def show():
 @bp.get("/m/<token>/booked")
 def booked():
     # Reopened after a change, the confirmation would no longer be true: then it is the manage page.
-    return _page("manage/show.html", _tz(), just_booked=g.booking.status == "confirmed")
+    return _page("manage/show.html", _tz(), just_booked=g.booking.status == "confirmed", leave_frame=True)
 
 
 @bp.get("/m/<token>/reschedule")

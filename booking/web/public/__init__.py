@@ -3,6 +3,10 @@
 Server-rendered; every step is a link or a form whose state lives in query parameters
 (service, staff, month, date, tz, start), so the path works without JavaScript and can be
 bookmarked. The POST follows POST/redirect/GET to the confirmation page.
+
+The pages need no session, so they also work inside another site's iframe (EMBED_ORIGINS),
+where browsers withhold our cookies: the booking form's CSRF token is signed, not kept in the
+session (booking.web.sessionless_csrf).
 """
 from __future__ import annotations
 
@@ -13,10 +17,11 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 
 from booking.clock import utcnow
 from booking.errors import Conflict, NotFound, SlotUnavailable
-from booking.extensions import db, limiter
+from booking.extensions import csrf, db, limiter
 from booking.models import Service, Staff
 from booking.operations.bookings import create_booking
 from booking.operations.services import get_service, list_services
@@ -119,17 +124,25 @@ def details():
     if start_at is None:
         flash(_("Please choose a time."))
         return redirect(url_for(".calendar", **choice.args))
-    form = BookingForm(data={"service": choice.service.id, "staff": choice.args["staff"], "tz": choice.tz,
-                             "start": start_at, "idempotency_key": uuid.uuid4().hex})
+    form = _booking_form(data={"service": choice.service.id, "staff": choice.args["staff"], "tz": choice.tz,
+                               "start": start_at, "idempotency_key": uuid.uuid4().hex})
     return _details_page(choice, form)
+
+
+def _booking_form(**kwargs) -> BookingForm:
+    return BookingForm(meta={"csrf_context": f"business:{g.business.id}"}, **kwargs)
 
 
 @bp.post("/b/<slug>/book")
 @limiter.limit("30 per minute")
+@csrf.exempt  # the form checks its own signed token: see the module docstring
 def book():
+    form = _booking_form()
+    valid = form.validate()
+    if form.csrf_token.errors:
+        raise CSRFError("The booking form's token is missing or not for this business.")
     choice = read_choice(request.form)
-    form = BookingForm()
-    if not form.validate():
+    if not valid:
         return _details_page(choice, form, 422)
     try:
         result = create_booking(g.business, form.booking_request(choice.service.id, choice.staff_id),
