@@ -9,6 +9,7 @@ account's current password hash: setting a password changes the hash, so each li
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -156,7 +157,8 @@ def user_for_token(token: str, now: datetime) -> User:
     if now >= datetime.fromtimestamp(payload["expires"], timezone.utc):
         raise LinkExpired("This link has expired.")
     user = db.session.get(User, payload["user"])
-    if user is None or not user.active or _fingerprint(user) != payload["hash"]:
+    # The payload's signature is checked already; compare_digest all the same, as for every secret.
+    if user is None or not user.active or not hmac.compare_digest(_fingerprint(user), payload["hash"]):
         raise LinkUsed("This link was already used.")
     return user
 
