@@ -39,6 +39,10 @@ class AuditPage:
     per_page: int
     has_next: bool
 
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
 
 def record_booking_event(booking: Booking, actor: str, action: str, now: datetime,
                          **details: Any) -> BookingEvent:

@@ -9,6 +9,7 @@ says which, never an error.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -21,7 +22,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from booking.clock import utcnow
 from booking.errors import NotFound
 from booking.extensions import db, limiter
-from booking.models import User
+from booking.models import PasswordReset, User
 from booking.notify.channels import DeliveryError
 from booking.operations import accounts, password_resets
 from booking.web.account_mail import account_email, send_account_email
@@ -81,21 +82,42 @@ def _set_password_page(form: SetPasswordForm | None, user: User | None, problem:
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
 def set_password(token: str):
+    return _password_link(token, reset=False)
+
+
+def _password_link(token: str, reset: bool):
+    """An invitation's set-password link, or a reset link: its form, or why it does not work."""
     now = utcnow()
     try:
-        user = accounts.user_for_token(token, now)
+        if reset:
+            found = password_resets.get_reset(token, now)
+            user = found.user
+        else:
+            found, user = None, accounts.user_for_token(token, now)
+            g.business_locale = user.business.locale  # an invitee's page speaks the business's language
     except NotFound as exc:
-        problem, status = _link_refused(exc, reset=False)
-        return _set_password_page(None, None, problem, status)
-    g.business_locale = user.business.locale  # the page speaks the business's language
+        problem, status = _link_refused(exc, reset)
+        return _set_password_page(None, None, problem, status, reset)
+    return _choose_password(user, found, now)
+
+
+def _choose_password(user: User, reset: PasswordReset | None, now: datetime):
+    """The form of a working link (an invitation's, or a `reset`); a good new password is stored,
+    the change recorded, and the person logged in."""
     form = SetPasswordForm()
     if not form.validate_on_submit():
-        return _set_password_page(form, user, None, 422 if form.is_submitted() else 200)
-    accounts.set_password(user, form.password.data, now)
-    audit_own_account(user, "user.password_set", now)
+        return _set_password_page(form, user, None, 422 if form.is_submitted() else 200, reset=reset is not None)
+    if reset is None:
+        accounts.set_password(user, form.password.data, now)
+        audit_own_account(user, "user.password_set", now)
+        welcome = _("Your password is set. Welcome, %(name)s!", name=user.name)
+    else:
+        password_resets.complete_reset(reset, form.password.data, now)
+        audit_own_account(user, "user.password_reset", now)
+        welcome = _("Your new password is set. Welcome back, %(name)s!", name=user.name)
     db.session.commit()
     login_user(user)
-    flash(_("Your password is set. Welcome, %(name)s!", name=user.name))
+    flash(welcome)
     return redirect(url_for("staff.today"), 303)
 
 
@@ -141,19 +163,4 @@ def _forgot_page(form: ForgotPasswordForm | None, sent_to: str | None, status: i
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"])
 def reset_password(token: str):
-    now = utcnow()
-    try:
-        reset = password_resets.get_reset(token, now)
-    except NotFound as exc:
-        problem, status = _link_refused(exc, reset=True)
-        return _set_password_page(None, None, problem, status, reset=True)
-    user = reset.user
-    form = SetPasswordForm()
-    if not form.validate_on_submit():
-        return _set_password_page(form, user, None, 422 if form.is_submitted() else 200, reset=True)
-    password_resets.complete_reset(reset, form.password.data, now)
-    audit_own_account(user, "user.password_reset", now)
-    db.session.commit()
-    login_user(user)
-    flash(_("Your new password is set. Welcome back, %(name)s!", name=user.name))
-    return redirect(url_for("staff.today"), 303)
+    return _password_link(token, reset=True)

@@ -29,7 +29,8 @@ from booking.web.staff.customer_forms import CustomerForm, EraseForm
 MAX_PAGE_NUMBER = 100_000  # beyond any practice; keeps OFFSET arithmetic sane for typed-in pages
 
 
-def _page_number() -> int:
+def page_number() -> int:
+    """The ?page= of a paged list: 1 unless it is a sensible number."""
     raw = request.args.get("page", "")
     # isdigit() alone accepts "²", and int() refuses numbers of thousands of digits: never a 500.
     if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_PAGE_NUMBER)):
@@ -58,7 +59,7 @@ def _changed_fields(customer: Customer, changes: CustomerChanges) -> list[str]:
 @bp.get("/customers")
 def customers():
     text = " ".join(request.args.get("q", "").split())[:200]
-    page = list_customers(g.business, text, _page_number())
+    page = list_customers(g.business, text, page_number())
     return render_template("staff/customers.html", page=page, q=text)
 
 
