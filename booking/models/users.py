@@ -1,10 +1,11 @@
-"""People who log in (owners, staff) and API keys."""
+"""People who log in (owners, staff), what guards their login (failed attempts, password-reset
+links) and API keys."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
@@ -51,3 +52,31 @@ class ApiKey(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     business: Mapped[Business] = relationship()
+
+
+class PasswordReset(db.Model):
+    """A "forgot password" link; only the SHA-256 of its secret is stored. It works once, until
+    `expires_at`, and dies with any new password of its account (`used_at` set)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginFailure(db.Model):
+    """One failed login for an email address (stored as its SHA-256, known account or not), kept in
+    the database so that every web process counts the same attempts."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_account_at", "account_digest", "at_utc"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_digest: Mapped[str] = mapped_column(String(64))
+    at_utc: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

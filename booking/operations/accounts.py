@@ -15,13 +15,13 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from booking.credentials import hash_password, new_secret
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.extensions import db
-from booking.models import ApiKey, Business, Staff, User
+from booking.models import ApiKey, Business, PasswordReset, Staff, User
 from booking.models.users import ROLES
 
 INVITED_PREFIX = "!invited:"  # never a valid Argon2 hash: no password matches it
@@ -163,8 +163,11 @@ def user_for_token(token: str, now: datetime) -> User:
     return user
 
 
-def set_password(user: User, password: str) -> User:
-    """Store a new password (the caller checked the rules); older set-password links die with it."""
+def set_password(user: User, password: str, now: datetime) -> User:
+    """Store a new password (the caller checked the rules); older set-password links and every
+    open password-reset link die with it."""
     user.password_hash = hash_password(password)
+    db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+                       .values(used_at=now))
     db.session.flush()
     return user

@@ -91,13 +91,15 @@ def create_api_key(business: Business, now: datetime) -> tuple[ApiKey, str]:
     return key, secret
 
 
-def revoke_api_key(business: Business, key_id: int, now: datetime) -> None:
+def revoke_api_key(business: Business, key_id: int, now: datetime) -> ApiKey:
+    """Revoke a live key of the business (NotFound otherwise); programs using it are refused."""
     key = db.session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.business_id == business.id,
                                                  ApiKey.revoked_at.is_(None)))
     if key is None:
         raise NotFound("No such API key.")
     key.revoked_at = now
     db.session.flush()
+    return key
 
 
 def find_api_key(secret: str) -> ApiKey | None:

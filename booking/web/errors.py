@@ -61,6 +61,9 @@ def _domain_error(exc: DomainError):
 
 
 def _http_error(exc: HTTPException):
+    if exc.response is not None:  # an answer made for the case (the login page of a rate limit)
+        db.session.rollback()
+        return exc.response
     status = exc.code or 500
     code = HTTP_CODES.get(status, "error")
     message = exc.description or code

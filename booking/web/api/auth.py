@@ -17,6 +17,7 @@ def authenticate_api_key() -> None:
         raise Unauthorized("A valid API key is required: Authorization: Bearer <api_key>.")
     g.business = key.business
     g.actor = f"api_key:{key.id}"
+    g.api_key = key  # the actor of the audit trail
     g.response_tz = key.business.timezone
     if any(isinstance(value, int) and value > MAX_ID for value in (request.view_args or {}).values()):
         raise NotFound("No such item.")  # /staff/99999999999: no id is that large (the database would refuse it)

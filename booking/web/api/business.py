@@ -8,6 +8,7 @@ from booking.extensions import db
 from booking.operations.tenants import create_api_key, revoke_api_key, update_business
 from booking.web.api.auth import authenticate_api_key
 from booking.web.api.schema import Fields, read_json_body
+from booking.web.audit import audit, changed_values
 from booking.web.formatting import business_json
 from booking.web.i18n import LANGUAGES
 
@@ -67,7 +68,9 @@ def show_business():
 
 @bp.patch("/business")
 def patch_business():
-    business = update_business(g.business, _business_changes(), utcnow())
+    changes = _business_changes()
+    audit("business.update", "business", g.business.id, changes=changed_values(g.business, changes))
+    business = update_business(g.business, changes, utcnow())
     db.session.commit()
     return jsonify(business_json(business))
 
@@ -75,12 +78,14 @@ def patch_business():
 @bp.post("/api-keys")
 def new_api_key():
     key, secret = create_api_key(g.business, utcnow())
+    audit("api_key.create", "api_key", key.id, prefix=key.prefix)
     db.session.commit()
     return jsonify({"id": key.id, "api_key": secret, "prefix": key.prefix}), 201
 
 
 @bp.delete("/api-keys/<int:key_id>")
 def delete_api_key(key_id: int):
-    revoke_api_key(g.business, key_id, utcnow())
+    key = revoke_api_key(g.business, key_id, utcnow())
+    audit("api_key.revoke", "api_key", key.id, prefix=key.prefix)
     db.session.commit()
     return "", 204

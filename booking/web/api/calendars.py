@@ -12,6 +12,7 @@ from booking.operations import calendars as ops
 from booking.operations.staff import get_staff
 from booking.web.api.auth import authenticate_api_key
 from booking.web.api.schema import Fields, read_json_body
+from booking.web.audit import audit
 from booking.web.formatting import iso_in
 
 bp = Blueprint("calendars", __name__)
@@ -53,6 +54,8 @@ def add_calendar(staff_id: int):
     body.check()
     calendar = ops.add_calendar(g.business, staff, url, name, True if all_day_busy is None else all_day_busy,
                                 _allow_private(), utcnow())
+    audit("calendar.add", "calendar", calendar.id, staff_id=staff.id, name=calendar.name,
+          all_day_busy=calendar.all_day_busy)
     db.session.commit()
     return jsonify(calendar_json(calendar)), 201
 
@@ -75,6 +78,8 @@ def patch_calendar(calendar_id: int):
     name, all_day_busy = body.text("name"), body.flag("all_day_busy")
     body.check()
     ops.update_calendar(calendar, utcnow(), name=name, all_day_busy=all_day_busy)
+    changes = {"name": name, "all_day_busy": all_day_busy}
+    audit("calendar.update", "calendar", calendar.id, **{k: v for k, v in changes.items() if v is not None})
     db.session.commit()
     return jsonify(calendar_json(calendar))
 
@@ -91,7 +96,9 @@ def sync_calendar(calendar_id: int):
 
 @bp.delete("/calendars/<int:calendar_id>")
 def delete_calendar(calendar_id: int):
-    ops.delete_calendar(ops.get_calendar(g.business, calendar_id), utcnow())
+    calendar = ops.get_calendar(g.business, calendar_id)
+    audit("calendar.delete", "calendar", calendar.id, staff_id=calendar.staff_id, name=calendar.name)
+    ops.delete_calendar(calendar, utcnow())
     db.session.commit()
     return "", 204
 

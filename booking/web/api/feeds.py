@@ -11,6 +11,7 @@ from booking.operations import feeds as ops
 from booking.operations.staff import get_staff
 from booking.web.api.auth import authenticate_api_key
 from booking.web.api.schema import Fields, read_json_body
+from booking.web.audit import audit
 from booking.web.urls import absolute_url
 
 bp = Blueprint("feeds", __name__)
@@ -37,6 +38,7 @@ def _show(staff_id: int | None):
 def _rotate(staff_id: int | None):
     feed = _feed(staff_id)
     token = ops.rotate_feed(feed, utcnow())
+    audit("feed.rotate", "feed", feed.id, staff_id=feed.staff_id)
     db.session.commit()
     return jsonify(_json(feed, token))
 
@@ -47,6 +49,7 @@ def _patch(staff_id: int | None):
     body.check()
     feed = _feed(staff_id)
     ops.set_busy_only(feed, busy_only)
+    audit("feed.busy_only", "feed", feed.id, staff_id=feed.staff_id, busy_only=busy_only)
     db.session.commit()
     return jsonify(_json(feed))
 

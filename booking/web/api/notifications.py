@@ -11,6 +11,7 @@ from booking.operations.delays import report_delay
 from booking.operations.staff import get_staff
 from booking.web.api.auth import authenticate_api_key
 from booking.web.api.schema import Fields, is_id, read_json_body
+from booking.web.audit import audit
 from booking.web.formatting import iso_in
 
 bp = Blueprint("notifications", __name__)
@@ -25,6 +26,7 @@ def delay(staff_id: int):
     minutes = body.integer("minutes", required=True, minimum=0, maximum=MAX_DELAY_MINUTES)
     body.check()
     result = report_delay(g.business, staff, minutes, utcnow())
+    audit("staff.delay", "staff", staff.id, minutes=minutes, notified=result.notified)
     db.session.commit()
     tz = g.business.timezone
     return jsonify({"affected": [{"booking_id": booking_id, "estimated_start": iso_in(estimate, tz)}

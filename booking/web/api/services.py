@@ -10,6 +10,7 @@ from booking.extensions import db
 from booking.operations import services as ops
 from booking.web.api.auth import authenticate_api_key
 from booking.web.api.schema import Fields, read_json_body
+from booking.web.audit import audit, service_changes
 from booking.web.formatting import service_json
 
 bp = Blueprint("services", __name__)
@@ -57,7 +58,9 @@ def _service_fields(partial: bool) -> dict:
 
 @bp.post("/services")
 def create_service():
-    service = ops.create_service(g.business, _service_fields(partial=False), utcnow())
+    fields = _service_fields(partial=False)
+    service = ops.create_service(g.business, fields, utcnow())
+    audit("service.create", "service", service.id, **fields)
     db.session.commit()
     return jsonify(service_json(service)), 201
 
@@ -75,13 +78,17 @@ def show_service(service_id: int):
 @bp.patch("/services/<int:service_id>")
 def patch_service(service_id: int):
     service = ops.get_service(g.business, service_id)
-    ops.update_service(g.business, service, _service_fields(partial=True))
+    fields = _service_fields(partial=True)
+    audit("service.update", "service", service.id, changes=service_changes(service, fields))
+    ops.update_service(g.business, service, fields)
     db.session.commit()
     return jsonify(service_json(service))
 
 
 @bp.delete("/services/<int:service_id>")
 def delete_service(service_id: int):
-    ops.retire_service(ops.get_service(g.business, service_id))
+    service = ops.get_service(g.business, service_id)
+    ops.retire_service(service)
+    audit("service.deactivate", "service", service.id, name=service.name)
     db.session.commit()
     return "", 204

@@ -6,7 +6,9 @@ from flask import Blueprint, jsonify
 from booking.clock import utcnow
 from booking.extensions import db, limiter
 from booking.operations.tenants import SLUG_PATTERN, SignupRequest, sign_up
+from booking.operations.audit import record_change
 from booking.web.api.schema import Fields, read_json_body
+from booking.web.audit import user_actor
 from booking.web.formatting import business_json
 from booking.web.i18n import LANGUAGES
 
@@ -31,6 +33,9 @@ def _signup_request() -> SignupRequest:
 @bp.post("/signup")
 @limiter.limit("10 per hour; 3 per minute")
 def signup():
-    business, _owner, secret = sign_up(_signup_request(), utcnow())
+    now = utcnow()
+    business, owner, secret = sign_up(_signup_request(), now)
+    record_change(business, user_actor(owner), "business.signup", ("business", business.id), now,
+                  name=business.name, slug=business.slug)
     db.session.commit()
     return jsonify({"business": business_json(business), "api_key": secret}), 201

@@ -11,6 +11,7 @@ from booking.extensions import db
 from booking.operations import staff as ops
 from booking.web.api.auth import authenticate_api_key
 from booking.web.api.schema import Fields, parse_ranges, read_json_body
+from booking.web.audit import audit, changed_values, ranges_detail
 from booking.web.formatting import clock_text, iso_in, staff_json
 
 bp = Blueprint("staff", __name__)
@@ -34,7 +35,9 @@ def _staff_fields(partial: bool) -> dict:
 
 @bp.post("/staff")
 def create_staff():
-    staff = ops.create_staff(g.business, _staff_fields(partial=False), utcnow())
+    fields = _staff_fields(partial=False)
+    staff = ops.create_staff(g.business, fields, utcnow())
+    audit("staff.create", "staff", staff.id, **fields)
     db.session.commit()
     return jsonify(staff_json(staff)), 201
 
@@ -53,14 +56,18 @@ def show_staff(staff_id: int):
 @bp.patch("/staff/<int:staff_id>")
 def patch_staff(staff_id: int):
     staff = ops.get_staff(g.business, staff_id)
-    ops.update_staff(staff, _staff_fields(partial=True))
+    fields = _staff_fields(partial=True)
+    audit("staff.update", "staff", staff.id, changes=changed_values(staff, fields))
+    ops.update_staff(staff, fields)
     db.session.commit()
     return jsonify(staff_json(staff))
 
 
 @bp.delete("/staff/<int:staff_id>")
 def delete_staff(staff_id: int):
-    ops.deactivate_staff(ops.get_staff(g.business, staff_id))
+    staff = ops.get_staff(g.business, staff_id)
+    ops.deactivate_staff(staff)
+    audit("staff.deactivate", "staff", staff.id, name=staff.name)
     db.session.commit()
     return "", 204
 
@@ -81,6 +88,7 @@ def put_hours(staff_id: int):
     if errors:
         raise InvalidInput(errors)
     stored = ops.set_weekly_hours(staff, hours)
+    audit("staff.hours", "staff", staff.id, hours={day: ranges_detail(r) for day, r in stored.items()})
     db.session.commit()
     return jsonify(_hours_json(stored))
 
@@ -105,13 +113,16 @@ def put_override(staff_id: int, day: str):
     if ranges is None:
         raise InvalidInput({"hours": "is required (an empty list closes the day)"})
     override = ops.set_override(staff, on, ranges)
+    audit("staff.override_set", "staff", staff.id, date=on, hours=ranges_detail(override.ranges))
     db.session.commit()
     return jsonify({"date": on.isoformat(), "hours": [[clock_text(s), clock_text(e)] for s, e in override.ranges]})
 
 
 @bp.delete("/staff/<int:staff_id>/overrides/<day>")
 def delete_override(staff_id: int, day: str):
-    ops.delete_override(ops.get_staff(g.business, staff_id), _parse_day(day))
+    staff, on = ops.get_staff(g.business, staff_id), _parse_day(day)
+    ops.delete_override(staff, on)
+    audit("staff.override_delete", "staff", staff.id, date=on)
     db.session.commit()
     return "", 204
 
@@ -124,6 +135,7 @@ def add_time_off(staff_id: int):
     reason = body.text("reason")
     body.check()
     entry = ops.add_time_off(staff, start, end, reason)
+    audit("time_off.add", "time_off", entry.id, staff_id=staff.id, start=entry.start_utc, end=entry.end_utc)
     db.session.commit()
     tz = g.business.timezone
     return jsonify({"id": entry.id, "staff_id": staff.id, "start": iso_in(entry.start_utc, tz),
@@ -133,6 +145,7 @@ def add_time_off(staff_id: int):
 @bp.delete("/staff/<int:staff_id>/time-off/<int:time_off_id>")
 def delete_time_off(staff_id: int, time_off_id: int):
     ops.delete_time_off(ops.get_staff(g.business, staff_id), time_off_id)
+    audit("time_off.delete", "time_off", time_off_id, staff_id=staff_id)
     db.session.commit()
     return "", 204
 

@@ -13,6 +13,7 @@ from booking.web.staff import (
     phone_booking,
     reports,
     settings,
+    settings_audit,
     settings_schedule,
     settings_services,
     settings_staff,
@@ -22,5 +23,5 @@ from booking.web.staff import (
 from booking.web.staff.blueprint import bp
 
 __all__ = ["bookings", "bp", "calendar_view", "calendars", "customers", "feeds", "notifications",
-           "phone_booking", "reports", "settings", "settings_schedule", "settings_services",
+           "phone_booking", "reports", "settings", "settings_audit", "settings_schedule", "settings_services",
            "settings_staff", "settings_users", "today"]

@@ -19,6 +19,7 @@ from booking.models import ExternalCalendar, Staff
 from booking.operations import calendars as ops
 from booking.operations.bookings import get_booking
 from booking.operations.staff import list_staff
+from booking.web.audit import audit
 from booking.web.errors import page_text
 from booking.web.staff.blueprint import bp
 
@@ -84,7 +85,7 @@ def add_calendar():
         return _page(form, 422)
     member = next(m for m in staff if m.id == form.staff_id.data)
     try:
-        ops.add_calendar(g.business, member, form.url.data.strip(), (form.name.data or "").strip() or None,
+        calendar = ops.add_calendar(g.business, member, form.url.data.strip(), (form.name.data or "").strip() or None,
                          bool(form.all_day_busy.data), bool(current_app.config["ALLOW_PRIVATE_CALENDAR_URLS"]),
                          utcnow())
     except InvalidInput as exc:
@@ -93,6 +94,8 @@ def add_calendar():
     except Conflict as exc:
         flash(page_text(exc))
         return redirect(url_for(".calendars"), 303)
+    audit("calendar.add", "calendar", calendar.id, staff_id=member.id, name=calendar.name,
+          all_day_busy=calendar.all_day_busy)
     db.session.commit()
     flash(_("Calendar added. It is read within the next minutes, or now with \u201cSync now\u201d."))
     return redirect(url_for(".calendars"), 303)
@@ -118,6 +121,7 @@ def set_all_day(calendar_id: int):
     form = AllDayForm()
     if form.validate():
         ops.update_calendar(calendar, utcnow(), all_day_busy=bool(form.all_day_busy.data))
+        audit("calendar.update", "calendar", calendar.id, all_day_busy=calendar.all_day_busy)
         db.session.commit()
         flash(_("Saved. The busy times are computed again with the next sync."))
     return redirect(url_for(".calendars"), 303)
@@ -127,6 +131,7 @@ def set_all_day(calendar_id: int):
 def delete_calendar(calendar_id: int):
     calendar = _calendar(calendar_id)
     if FlaskForm().validate():
+        audit("calendar.delete", "calendar", calendar.id, staff_id=calendar.staff_id, name=calendar.name)
         ops.delete_calendar(calendar, utcnow())
         db.session.commit()
         flash(_("Calendar removed; its busy times no longer block bookings."))

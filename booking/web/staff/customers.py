@@ -14,12 +14,14 @@ from booking.errors import InvalidInput
 from booking.extensions import db
 from booking.models import Customer
 from booking.operations.customer_records import (
+    CustomerChanges,
     customer_history,
     get_customer,
     list_customers,
     update_customer,
 )
 from booking.operations.privacy import erase_customer, export_customer, upcoming_bookings
+from booking.web.audit import audit, changed_values
 from booking.web.display import LANGUAGE_NAMES, error_anchor, field_attrs
 from booking.web.staff.blueprint import bp, require_owner
 from booking.web.staff.customer_forms import CustomerForm, EraseForm
@@ -27,7 +29,8 @@ from booking.web.staff.customer_forms import CustomerForm, EraseForm
 MAX_PAGE_NUMBER = 100_000  # beyond any practice; keeps OFFSET arithmetic sane for typed-in pages
 
 
-def _page_number() -> int:
+def page_number() -> int:
+    """The ?page= of a paged list: 1 unless it is a sensible number."""
     raw = request.args.get("page", "")
     # isdigit() alone accepts "²", and int() refuses numbers of thousands of digits: never a 500.
     if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_PAGE_NUMBER)):
@@ -46,10 +49,17 @@ def _erased_notice(customer: Customer):
     return redirect(url_for(".customer_detail", customer_id=customer.id), 303)
 
 
+def _changed_fields(customer: Customer, changes: CustomerChanges) -> list[str]:
+    fields = {name: getattr(changes, name) for name in ("name", "email", "phone", "preferred_channel", "notes",
+                                                        "locale")}
+    names = sorted(changed_values(customer, fields))
+    return names + ["consent"] if changes.consent_given and customer.consent_at is None else names
+
+
 @bp.get("/customers")
 def customers():
     text = " ".join(request.args.get("q", "").split())[:200]
-    page = list_customers(g.business, text, _page_number())
+    page = list_customers(g.business, text, page_number())
     return render_template("staff/customers.html", page=page, q=text)
 
 
@@ -71,6 +81,8 @@ def customer_edit(customer_id: int):
         return _form_page("staff/customer_edit.html", customer, form)
     if not form.validate():
         return _form_page("staff/customer_edit.html", customer, form, 422)
+    # Which fields changed, not their values: the trail must not keep what erasure removes.
+    audit("customer.update", "customer", customer.id, fields=_changed_fields(customer, form.changes()))
     try:
         update_customer(g.business, customer, form.changes(), utcnow())
     except InvalidInput:
@@ -105,6 +117,7 @@ def customer_erase(customer_id: int):
         return _form_page("staff/customer_erase.html", customer, form, 200 if request.method == "GET" else 422,
                           upcoming=upcoming_bookings(g.business, customer, now))
     result = erase_customer(g.business, customer, now, f"user:{current_user.id}")
+    audit("customer.erase", "customer", customer.id, cancelled_bookings=result.cancelled_bookings)
     db.session.commit()
     flash(_("The customer's personal data was erased; their bookings stay in the statistics."))
     if result.cancelled_bookings:

@@ -13,6 +13,7 @@ from booking.errors import NotFound
 from booking.extensions import db
 from booking.models import CalendarFeed
 from booking.operations import feeds as ops
+from booking.web.audit import audit
 from booking.web.staff.blueprint import bp, require_owner
 from booking.web.urls import absolute_url
 
@@ -44,7 +45,9 @@ def calendar_feeds():
 @bp.post("/feeds/<int:feed_id>/rotate")
 def rotate_calendar_feed(feed_id: int):
     require_owner()
-    ops.rotate_feed(_owned_feed(feed_id), utcnow())
+    feed = _owned_feed(feed_id)
+    ops.rotate_feed(feed, utcnow())
+    audit("feed.rotate", "feed", feed.id, staff_id=feed.staff_id)
     db.session.commit()
     flash(_("The feed has a new address. Calendars subscribed to the old one no longer get updates."))
     return redirect(url_for(".calendar_feeds", _anchor=f"feed-{feed_id}"), 303)
@@ -54,7 +57,9 @@ def rotate_calendar_feed(feed_id: int):
 def set_calendar_feed_busy_only(feed_id: int):
     require_owner()
     busy_only = request.form.get("busy_only") == "1"
-    ops.set_busy_only(_owned_feed(feed_id), busy_only)
+    feed = _owned_feed(feed_id)
+    ops.set_busy_only(feed, busy_only)
+    audit("feed.busy_only", "feed", feed.id, staff_id=feed.staff_id, busy_only=busy_only)
     db.session.commit()
     if busy_only:
         flash(_("The feed now shows only busy times, without customers' names."))

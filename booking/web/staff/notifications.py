@@ -11,6 +11,7 @@ from booking.clock import utcnow
 from booking.errors import NotFound
 from booking.extensions import db
 from booking.models import Business, Notification
+from booking.web.audit import audit
 from booking.web.staff.blueprint import bp, require_owner
 
 WINDOW = timedelta(hours=24)
@@ -58,6 +59,8 @@ def resend_notification(notification_id: int):
         update(Notification).where(Notification.id == row.id, Notification.status == "failed")
         .values(status="pending", attempts=0, due_at=now, last_error=None, lease_expires_at=None,
                 updated_at=now)).rowcount
+    if changed:
+        audit("notification.resend", "notification", row.id, booking_id=row.booking_id, kind=row.kind)
     db.session.commit()
     if changed:
         flash(_("The message will be sent again shortly."))

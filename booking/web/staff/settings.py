@@ -19,6 +19,7 @@ from booking.extensions import db
 from booking.operations import accounts
 from booking.operations.tenants import create_api_key, revoke_api_key, update_business
 from booking.web.api.business import business_changes
+from booking.web.audit import audit, changed_values
 from booking.web.display import error_anchor, field_attrs
 from booking.web.staff.blueprint import bp, require_owner
 from booking.web.staff.settings_forms import BusinessForm
@@ -64,6 +65,7 @@ def settings_business():
         for name in exc.fields:
             form.field_for(name).errors = [_("This value is not accepted.")]
         return _business_page(form, 422)
+    audit("business.update", "business", g.business.id, changes=changed_values(g.business, changes))
     update_business(g.business, changes, utcnow())
     db.session.commit()
     flash(_("The settings are saved."))
@@ -89,6 +91,7 @@ def settings_api_keys():
 def settings_api_key_create():
     require_owner()
     key, secret = create_api_key(g.business, utcnow())
+    audit("api_key.create", "api_key", key.id, prefix=key.prefix)
     db.session.commit()
     return _api_keys_page(new_key=key, secret=secret, status=201)
 
@@ -96,7 +99,8 @@ def settings_api_key_create():
 @bp.post("/settings/api-keys/<int:key_id>/revoke")
 def settings_api_key_revoke(key_id: int):
     require_owner()
-    revoke_api_key(g.business, key_id, utcnow())
+    key = revoke_api_key(g.business, key_id, utcnow())
+    audit("api_key.revoke", "api_key", key.id, prefix=key.prefix)
     db.session.commit()
     flash(_("The key is revoked. Programs using it are refused from now on."))
     return redirect(url_for(".settings_api_keys"), 303)

@@ -14,6 +14,7 @@ from booking.extensions import db
 from booking.models import Staff
 from booking.operations import staff as ops
 from booking.timezones import zone
+from booking.web.audit import audit, ranges_detail
 from booking.web.display import date_text, first_weekday, weekday_headers
 from booking.web.staff.blueprint import bp
 from booking.web.staff.settings_schedule_forms import (
@@ -71,7 +72,8 @@ def settings_hours(staff_id: int):
     hours = check_weekly_rows(weekly)
     if hours is None:
         return _page(member, weekly=weekly, status=422)
-    ops.set_weekly_hours(member, hours)
+    stored = ops.set_weekly_hours(member, hours)
+    audit("staff.hours", "staff", member.id, hours={day: ranges_detail(r) for day, r in stored.items()})
     db.session.commit()
     flash(_("The working hours of %(name)s were saved.", name=member.name))
     return redirect(url_for(".settings_hours", staff_id=member.id), 303)
@@ -87,7 +89,8 @@ def settings_override_save(staff_id: int):
     ranges = form.checked_ranges(rows[OVERRIDE], _today(member))
     if ranges is None:
         return _page(member, override_form=form, override_rows=rows, status=422)
-    ops.set_override(member, form.day.parsed, ranges)
+    override = ops.set_override(member, form.day.parsed, ranges)
+    audit("staff.override_set", "staff", member.id, date=override.day, hours=ranges_detail(override.ranges))
     db.session.commit()
     flash(_("The hours for %(date)s were saved.", date=date_text(form.day.parsed)))
     return redirect(url_for(".settings_hours", staff_id=member.id, _anchor="overrides"), 303)
@@ -105,6 +108,7 @@ def settings_override_delete(staff_id: int, day: str):
     member = owned_member(staff_id)
     on = _parse_day_or_404(day)
     ops.delete_override(member, on)
+    audit("staff.override_delete", "staff", member.id, date=on)
     db.session.commit()
     flash(_("The hours for %(date)s were removed; the weekly hours apply again.", date=date_text(on)))
     return redirect(url_for(".settings_hours", staff_id=member.id, _anchor="overrides"), 303)
@@ -120,10 +124,11 @@ def settings_time_off_add(staff_id: int):
     start = ops.local_to_utc(form.start_local.moment, tz_name)
     end = ops.local_to_utc(form.end_local.moment, tz_name)
     try:
-        ops.add_time_off(member, start, end, form.reason.data or None)
+        entry = ops.add_time_off(member, start, end, form.reason.data or None)
     except InvalidInput:
         form.end_local.errors = [_("The end must be after the start.")]
         return _page(member, time_off_form=form, status=422)
+    audit("time_off.add", "time_off", entry.id, staff_id=member.id, start=start, end=end)
     db.session.commit()
     flash(_("The time off was added."))
     return redirect(url_for(".settings_hours", staff_id=member.id, _anchor="time-off"), 303)
@@ -133,6 +138,7 @@ def settings_time_off_add(staff_id: int):
 def settings_time_off_delete(staff_id: int, time_off_id: int):
     member = owned_member(staff_id)
     ops.delete_time_off(member, time_off_id)
+    audit("time_off.delete", "time_off", time_off_id, staff_id=member.id)
     db.session.commit()
     flash(_("The time off was removed."))
     return redirect(url_for(".settings_hours", staff_id=member.id, _anchor="time-off"), 303)

@@ -22,6 +22,7 @@ from booking.extensions import db
 from booking.models import Service
 from booking.operations import services as ops
 from booking.operations.staff import list_staff
+from booking.web.audit import audit, service_changes
 from booking.web.display import price_text
 from booking.web.staff.blueprint import bp, require_owner
 from booking.web.staff.settings_schedule_forms import clean_text
@@ -124,7 +125,10 @@ def _save(form: ServiceForm, service: Service | None) -> Service | None:
     """Creates or updates the service; None (with the message on the staff field) if the API's rules refuse."""
     try:
         if service is None:
-            return ops.create_service(g.business, form.fields(), utcnow())
+            service = ops.create_service(g.business, form.fields(), utcnow())
+            audit("service.create", "service", service.id, **form.fields())
+            return service
+        audit("service.update", "service", service.id, changes=service_changes(service, form.fields()))
         return ops.update_service(g.business, service, form.fields())
     except InvalidInput:
         db.session.rollback()
@@ -173,6 +177,7 @@ def settings_service_edit(service_id: int):
 def settings_service_deactivate(service_id: int):
     service = _owned_service(service_id)
     ops.retire_service(service)
+    audit("service.deactivate", "service", service.id, name=service.name)
     return _back_to_list(_("%(name)s can no longer be booked. Existing bookings stay as they are.", name=service.name))
 
 
@@ -180,4 +185,5 @@ def settings_service_deactivate(service_id: int):
 def settings_service_reactivate(service_id: int):
     service = _owned_service(service_id)
     ops.reactivate_service(service)
+    audit("service.reactivate", "service", service.id, name=service.name)
     return _back_to_list(_("%(name)s can be booked again.", name=service.name))

@@ -20,6 +20,7 @@ from booking.extensions import db
 from booking.models import Staff
 from booking.operations import staff as ops
 from booking.timezones import is_known_zone
+from booking.web.audit import audit, changed_values
 from booking.web.display import error_anchor, field_attrs, zone_text
 from booking.web.forms import email_address
 from booking.web.staff.blueprint import bp, require_owner
@@ -93,6 +94,7 @@ def settings_staff_add():
     if not form.validate():
         return _list_page(form, 422)
     member = ops.create_staff(g.business, form.fields(), utcnow())
+    audit("staff.create", "staff", member.id, **form.fields())
     db.session.commit()
     flash(_("%(name)s was added. Now set the working hours.", name=member.name))
     return redirect(url_for(".settings_hours", staff_id=member.id), 303)
@@ -110,6 +112,7 @@ def settings_staff_edit(staff_id: int):
     if form.is_submitted():
         if not form.validate():
             return _edit_page(member, form, 422)
+        audit("staff.update", "staff", member.id, changes=changed_values(member, form.fields()))
         ops.update_staff(member, form.fields())
         db.session.commit()
         flash(_("Saved."))
@@ -121,6 +124,7 @@ def settings_staff_edit(staff_id: int):
 def settings_staff_deactivate(staff_id: int):
     member = owned_member(staff_id)
     ops.deactivate_staff(member)
+    audit("staff.deactivate", "staff", member.id, name=member.name)
     waiting = len(ops.future_bookings(member, utcnow()))
     db.session.commit()
     if waiting:
@@ -136,6 +140,7 @@ def settings_staff_deactivate(staff_id: int):
 def settings_staff_reactivate(staff_id: int):
     member = owned_member(staff_id)
     ops.reactivate_staff(member)
+    audit("staff.reactivate", "staff", member.id, name=member.name)
     db.session.commit()
     flash(_("%(name)s can be booked again.", name=member.name))
     return redirect(url_for(".settings_staff_edit", staff_id=member.id), 303)

@@ -8,9 +8,8 @@ mail server that is down costs nothing but a "Send again" press.
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
-from flask import abort, current_app, flash, g, redirect, url_for
+from flask import abort, flash, g, redirect, url_for
 from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -19,9 +18,11 @@ from booking.clock import utcnow
 from booking.errors import Conflict, InvalidInput
 from booking.extensions import db
 from booking.models import User
-from booking.notify.channels import DeliveryError, MailTransport
+from booking.notify.channels import DeliveryError
 from booking.operations import accounts
 from booking.operations.staff import list_staff
+from booking.web.account_mail import account_email, send_account_email
+from booking.web.audit import audit
 from booking.web.staff.blueprint import bp, require_owner
 from booking.web.staff.settings import render_settings
 from booking.web.staff.settings_forms import ROLE_CHOICES, ROLES, ActiveForm, InviteForm, RoleForm
@@ -62,24 +63,14 @@ def _invitation_email(user: User, link: str) -> EmailMessage:
               days=accounts.LINK_VALID_FOR.days, inviter=current_user.name),
             _("Your login is your email address: %(email)s", email=user.email),
         ]
-    sender = current_app.config["MAIL_FROM"]
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = formataddr((business.name, parseaddr(sender)[1] or sender))
-    message["To"] = formataddr((user.name, user.email))
-    message["Message-ID"] = make_msgid(domain=(parseaddr(sender)[1] or sender).rpartition("@")[2] or None)
-    message["Date"] = format_datetime(utcnow())
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content("\n\n".join(paragraphs) + "\n")
-    return message
+    return account_email(user, subject, paragraphs)
 
 
 def _send_invitation(user: User) -> None:
     """Mail the set-password link now, and say how it went."""
     link = absolute_url("auth.set_password", token=accounts.set_password_token(user, utcnow()))
     try:
-        with MailTransport(current_app.config) as transport:
-            transport.send(_invitation_email(user, link))
+        send_account_email(_invitation_email(user, link))
     except DeliveryError as exc:
         flash(_("The account of %(email)s is ready, but the invitation email could not be sent (%(error)s). "
                 "Use \u201cSend again\u201d when the mail server is reachable.", email=user.email, error=str(exc)))
@@ -105,6 +96,7 @@ def settings_user_invite():
         db.session.rollback()
         form.staff_id.errors = [_("Please choose a staff member from the list.")]
         return _users_page(form, 422)
+    audit("user.invite", "user", user.id, name=user.name, email=user.email, role=user.role, staff_id=user.staff_id)
     db.session.commit()
     _send_invitation(user)
     return redirect(url_for(".settings_users", _anchor=f"user-{user.id}"), 303)
@@ -118,6 +110,8 @@ def settings_user_resend(user_id: int):
         flash(_("%(name)s has chosen a password already.", name=user.name) if user.active
               else _("This account is switched off. Switch it on first."))
     else:
+        audit("user.invite_resend", "user", user.id, email=user.email)
+        db.session.commit()
         _send_invitation(user)
     return redirect(url_for(".settings_users", _anchor=f"user-{user.id}"), 303)
 
@@ -142,6 +136,7 @@ def settings_user_role(user_id: int):
     except accounts.LastOwner:
         _last_owner_refusal(user)
         return redirect(url_for(".settings_users", _anchor=f"user-{user_id}"), 303)
+    audit("user.role", "user", user.id, name=user.name, role=role)
     db.session.commit()
     flash(_("%(name)s is now an owner.", name=user.name) if role == "owner"
           else _("%(name)s is now staff.", name=user.name))
@@ -162,6 +157,7 @@ def settings_user_active(user_id: int):
     except accounts.LastOwner:
         _last_owner_refusal(user)
         return redirect(url_for(".settings_users", _anchor=f"user-{user_id}"), 303)
+    audit("user.active", "user", user.id, name=user.name, active=user.active)
     db.session.commit()
     flash(_("%(name)s can log in again.", name=user.name) if user.active
           else _("%(name)s can no longer log in.", name=user.name))

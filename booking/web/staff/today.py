@@ -13,6 +13,7 @@ from booking.operations.bookings import list_bookings, lock_staff
 from booking.operations.delays import current_delays, report_delay
 from booking.operations.staff import get_staff, list_staff
 from booking.timezones import zone
+from booking.web.audit import audit
 from booking.web.staff.blueprint import bp
 from booking.web.staff.forms import DELAY_STEPS, DelayForm
 
@@ -60,6 +61,7 @@ def report_staff_delay(staff_id: int):
     step = form.step.data
     minutes = 0 if step == 0 else min(MAX_DELAY_MINUTES, current_delays(g.business, [staff], now)[staff.id] + step)
     result = report_delay(g.business, staff, minutes, now)
+    audit("staff.delay", "staff", staff.id, minutes=minutes, notified=result.notified)
     db.session.commit()
     if minutes:
         flash(_("%(name)s is running %(minutes)s minutes late.", name=staff.name, minutes=minutes))
