@@ -3,7 +3,8 @@
 SCHEDULER=embedded starts them inside the web process on its first request (so CLI
 commands never start one); `flask worker` runs them alone. Several may run at once: the
 outbox and the calendar sync claim rows with SKIP LOCKED / compare-and-set, and the overrun
-job takes the staff row lock, so running twice only costs time.
+job takes the staff row lock, so running twice only costs time. Each scheduler also writes a
+heartbeat (booking.observability.heartbeat) that /healthz and /metrics read.
 """
 from __future__ import annotations
 
@@ -104,6 +105,7 @@ def make_scheduler(app: Flask, factory: Callable[..., BaseScheduler], role: str)
     scheduler = factory(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1,
                                                       "misfire_grace_time": 300})
     add_jobs(scheduler, app, role)
+    log.info("scheduler (%s) starting in process %s", role, process_name())
     return scheduler
 
 

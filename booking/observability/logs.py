@@ -122,7 +122,10 @@ def app_handler() -> StderrHandler | None:
 
 
 def configure_logging(app: Flask) -> None:
-    """Install (or re-configure) the one root handler from the app's LOG_* settings."""
+    """Install (or re-configure) the one root handler from the app's LOG_* settings.
+
+    Logging is the process's, not the app's: with several apps in one process (tests) the
+    last one configured decides. Also resolves LOG_PERSONAL_DATA in app.config to a bool."""
     app.config["LOG_PERSONAL_DATA"] = personal_data_allowed(app.config)
     handler = app_handler()
     if handler is None:

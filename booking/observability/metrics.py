@@ -33,8 +33,13 @@ REQUEST_LATENCY = Histogram(
     ["endpoint", "method", "status"], registry=None)
 
 
+# Anything else a client sends as a method is "other": labels must stay a small set.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def observe_request(rule: str, method: str, status: int, seconds: float) -> None:
     """Record one request under its URL rule (never the raw path: tokens, unbounded labels)."""
+    method = method if method in METHODS else "other"
     REQUEST_LATENCY.labels(rule, method, f"{status // 100}xx").observe(seconds)
 
 

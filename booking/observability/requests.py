@@ -35,8 +35,7 @@ def _begin(_sender: Flask, **_extra) -> None:
 
 
 def _finish(response: Response) -> Response:
-    request_id = g.get("request_id") or incoming_request_id(None)
-    response.headers[REQUEST_ID_HEADER] = request_id
+    response.headers[REQUEST_ID_HEADER] = g.setdefault("request_id", incoming_request_id(None))
     seconds = time.perf_counter() - g.get("request_started", time.perf_counter())
     rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
     observe_request(rule, request.method, response.status_code, seconds)
