@@ -33,6 +33,11 @@ def _origins(name: str) -> tuple[str, ...]:
     return found
 
 
+def _optional_flag(name: str) -> bool | None:
+    raw = os.environ.get(name)
+    return None if raw is None or raw == "" else _flag(name, False)
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -92,3 +97,9 @@ class Config:
         self.BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "booking" / "translations")
         self.LANGUAGES = ("de", "en", "es")
         self.JSON_SORT_KEYS = False
+        self.LOG_FORMAT = (os.environ.get("LOG_FORMAT") or "text").lower()  # text | json
+        self.LOG_LEVEL = (os.environ.get("LOG_LEVEL") or "INFO").upper()
+        # Unset: on for the SQLite demo, off on PostgreSQL (booking.observability.logs).
+        self.LOG_PERSONAL_DATA = _optional_flag("LOG_PERSONAL_DATA")
+        # Unset: GET /metrics answers 404.
+        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None

@@ -1,7 +1,6 @@
 """Online appointment booking for small service businesses."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,8 @@ from booking.cli import register_commands
 from booking.database import configure_sqlite
 from booking.jobs import start_embedded
 from booking.extensions import babel, csrf, db, limiter, login_manager, migrate
+from booking.observability.logs import configure_logging
+from booking.observability.requests import init_request_hooks
 from booking.web import register_web
 from booking.web.i18n import select_locale
 from config import BASE_DIR, Config
@@ -35,11 +36,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_logging(app: Flask) -> None:
-    # Without SMTP_HOST, mail goes to the log: make sure INFO lines reach stderr somewhere.
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per job run is noise
+    # Before any other hook: the request id and the access line wrap everything else.
+    configure_logging(app)
+    init_request_hooks(app)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -3,7 +3,8 @@
 SCHEDULER=embedded starts them inside the web process on its first request (so CLI
 commands never start one); `flask worker` runs them alone. Several may run at once: the
 outbox and the calendar sync claim rows with SKIP LOCKED / compare-and-set, and the overrun
-job takes the staff row lock, so running twice only costs time.
+job takes the staff row lock, so running twice only costs time. Each scheduler also writes a
+heartbeat (booking.observability.heartbeat) that /healthz and /metrics read.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from booking.database import writing
 from booking.extensions import db
 from booking.models import Booking, Staff, StaffDelay
 from booking.notify.dispatch import dispatch_due
+from booking.observability.heartbeat import HEARTBEAT_SECONDS, process_name, record_beat
 from booking.operations.bookings import lock_staff
 from booking.operations.delays import refresh_estimates
 
@@ -78,7 +80,17 @@ def run_calendar_sync(app: Flask) -> None:
         db.session.remove()
 
 
-def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
+def run_heartbeat(app: Flask, role: str) -> None:
+    """Tell /healthz and /metrics that this process's scheduler runs (role: embedded | worker)."""
+    with app.app_context(), writing():
+        record_beat(process_name(), role, utcnow())
+        db.session.commit()
+        db.session.remove()
+
+
+def add_jobs(scheduler: BaseScheduler, app: Flask, role: str) -> None:
+    scheduler.add_job(run_heartbeat, "interval", seconds=HEARTBEAT_SECONDS, args=[app, role], id="heartbeat",
+                      next_run_time=utcnow())
     seconds = int(app.config["NOTIFY_POLL_SECONDS"])
     scheduler.add_job(run_dispatch, "interval", seconds=seconds, args=[app], id="dispatch",
                       next_run_time=utcnow())
@@ -87,12 +99,13 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
                       id="calendar_sync", next_run_time=utcnow())
 
 
-def make_scheduler(app: Flask, factory: Callable[..., BaseScheduler]) -> BaseScheduler:
+def make_scheduler(app: Flask, factory: Callable[..., BaseScheduler], role: str) -> BaseScheduler:
     # coalesce: a missed run is one run; max_instances=1: a slow dispatch never overlaps itself;
     # a generous grace so a busy process runs a late job instead of dropping it.
     scheduler = factory(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1,
                                                       "misfire_grace_time": 300})
-    add_jobs(scheduler, app)
+    add_jobs(scheduler, app, role)
+    log.info("scheduler (%s) starting in process %s", role, process_name())
     return scheduler
 
 
@@ -110,7 +123,7 @@ def run_worker(app: Flask) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        make_scheduler(app, BlockingScheduler).start()
+        make_scheduler(app, BlockingScheduler, "worker").start()
     finally:
         _stopping.set()  # Ctrl+C too; the job thread sees it, and the interpreter waits for it
 
@@ -119,6 +132,6 @@ def start_embedded(app: Flask) -> None:
     """Start the in-process scheduler once per process (called on the first request)."""
     with _embedded_lock:
         if app.extensions.get("booking.scheduler") is None:
-            scheduler = make_scheduler(app, BackgroundScheduler)
+            scheduler = make_scheduler(app, BackgroundScheduler, "embedded")
             scheduler.start()
             app.extensions["booking.scheduler"] = scheduler

@@ -10,6 +10,7 @@ from booking.models.bookings import (
 from booking.models.calendars import BusyBlock, CalendarConflict, CalendarFeed, ExternalCalendar
 from booking.models.catalog import Service, service_staff
 from booking.models.customers import CHANNELS, Customer
+from booking.models.heartbeats import SchedulerHeartbeat
 from booking.models.outbox import KINDS, NOTIFICATION_STATUSES, Feedback, Notification, StaffDelay
 from booking.models.staff import DateOverride, Staff, TimeOff, WeeklyHours
 from booking.models.tenancy import Business
@@ -20,5 +21,5 @@ __all__ = [
     "Business", "Customer", "DateOverride", "Service", "Staff", "TimeOff", "User", "WeeklyHours",
     "overlap_clause", "service_staff", "KINDS", "NOTIFICATION_STATUSES", "Feedback", "Notification",
     "StaffDelay", "BusyBlock", "CalendarConflict", "CalendarFeed", "ExternalCalendar", "AuditEntry",
-    "LoginFailure", "PasswordReset",
+    "LoginFailure", "PasswordReset", "SchedulerHeartbeat",
 ]

@@ -31,6 +31,8 @@ class MailTransport:
         self.username = config.get("SMTP_USERNAME")
         self.password = config.get("SMTP_PASSWORD")
         self.starttls = bool(config.get("SMTP_STARTTLS"))
+        # Only the development log may show a customer's address, name and links (in the body).
+        self.log_personal_data = bool(config.get("LOG_PERSONAL_DATA"))
         self.connection: smtplib.SMTP | None = None
 
     def __enter__(self) -> MailTransport:
@@ -51,8 +53,7 @@ class MailTransport:
 
     def send(self, message: EmailMessage) -> None:
         if not self.host:
-            log.info("mail (no SMTP_HOST set) to=%s subject=%s message_id=%s\n%s", message["To"],
-                     message["Subject"], message["Message-ID"], message.get_body(("plain",)).get_content())
+            self._log(message)
             return
         try:
             envelope = _envelope(message)
@@ -63,6 +64,15 @@ class MailTransport:
         except (smtplib.SMTPException, OSError) as exc:
             self.close()  # a broken connection must not be reused for the next message
             raise DeliveryError(f"SMTP: {exc}") from exc
+
+    def _log(self, message: EmailMessage) -> None:
+        if self.log_personal_data:
+            log.info("mail (no SMTP_HOST set) to=%s subject=%s message_id=%s\n%s", message["To"],
+                     message["Subject"], message["Message-ID"], message.get_body(("plain",)).get_content(),
+                     extra={"personal_data": True})
+        else:
+            log.info("mail (no SMTP_HOST set) not sent: message_id=%s; its recipient and text are not logged "
+                     "(LOG_PERSONAL_DATA is off)", message["Message-ID"])
 
     def close(self) -> None:
         if self.connection is not None:

@@ -14,6 +14,7 @@ from booking.web.errors import register_error_handlers
 from booking.web.feeds import bp as feeds_bp
 from booking.web.health import bp as health_bp
 from booking.web.manage import bp as manage_bp
+from booking.web.metrics import bp as metrics_bp
 from booking.web.public import bp as public_bp
 from booking.web.security import register_security
 from booking.web.staff import bp as staff_bp
@@ -21,7 +22,7 @@ from booking.web.urls import CustomerLinks
 
 
 def register_web(app: Flask) -> None:
-    for blueprint in (api_bp, auth_bp, feeds_bp, health_bp, manage_bp, public_bp, staff_bp):
+    for blueprint in (api_bp, auth_bp, feeds_bp, health_bp, manage_bp, metrics_bp, public_bp, staff_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_security(app)

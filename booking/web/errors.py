@@ -39,7 +39,7 @@ def page_text(exc: DomainError) -> str:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/metrics")
 
 
 def error_response(status: int, code: str, message: str, page_message: str | None = None, **extra):

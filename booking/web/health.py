@@ -1,4 +1,10 @@
-"""GET /healthz: the process answers and the database does too."""
+"""GET /healthz: the process answers, the database does too, and how the scheduler is doing.
+
+For load balancers: only a database that does not answer makes it 503. A scheduler without a
+fresh heartbeat (booking.observability.heartbeat) leaves the web process fit to serve, so it
+answers 200 with "status": "degraded" and "scheduler": "stale"; "scheduler": "none" means no
+scheduler process has ever run against this database (SCHEDULER=off and no `flask worker`).
+"""
 from __future__ import annotations
 
 import logging
@@ -7,7 +13,10 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from booking.clock import utcnow
 from booking.extensions import db
+from booking.observability.heartbeat import scheduler_state
+from booking.web.formatting import iso_in
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -17,10 +26,12 @@ log = logging.getLogger(__name__)
 def healthz():
     try:
         db.session.execute(text("SELECT 1"))
-        database = "ok"
+        scheduler = scheduler_state(utcnow())
     except SQLAlchemyError:
         log.exception("health check: database unreachable")
         db.session.rollback()
-        database = "error"
-    status = 200 if database == "ok" else 503
-    return jsonify({"status": "ok" if status == 200 else "error", "database": database}), status
+        return jsonify({"status": "error", "database": "error", "scheduler": "unknown"}), 503
+    body = {"status": "degraded" if scheduler.state == "stale" else "ok", "database": "ok",
+            "scheduler": scheduler.state,
+            "scheduler_last_beat": iso_in(scheduler.last_beat, "UTC")}
+    return jsonify(body), 200

@@ -43,12 +43,14 @@ class ThreadedServer:
 class Gunicorn:
     """`gunicorn wsgi:app` with `workers` processes against `database_url`."""
 
-    def __init__(self, database_url: str, workers: int = 4, extra_env: dict | None = None) -> None:
+    def __init__(self, database_url: str, workers: int = 4, extra_env: dict | None = None,
+                 config_file: str | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ, DATABASE_URL=database_url, RATELIMIT_ENABLED="false",
                         SCHEDULER="off", SECRET_KEY="test-secret", **(extra_env or {}))
-        self.args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+        config = ["-c", config_file] if config_file else []
+        self.args = [sys.executable, "-m", "gunicorn", *config, "--workers", str(workers), "--bind",
                      f"127.0.0.1:{self.port}", "--timeout", "60", "--log-level", "warning", "wsgi:app"]
         self.workers = workers
         self.process: subprocess.Popen | None = None

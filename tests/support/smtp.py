@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import logging
 import threading
 import time
 import weakref
@@ -18,6 +19,8 @@ from aiosmtpd.controller import Controller
 from tests.support.servers import free_port
 
 _HEADERS = BytesHeaderParser(policy=default)
+# aiosmtpd logs every connection at INFO, also after a test's output capture has ended.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class Inbox:
