@@ -2,8 +2,9 @@
 
 SCHEDULER=embedded starts them inside the web process on its first request (so CLI
 commands never start one); `flask worker` runs them alone. Several may run at once: the
-outbox and the calendar sync claim rows with SKIP LOCKED / compare-and-set, and the overrun
-job takes the staff row lock, so running twice only costs time.
+outbox and the calendar sync claim rows with SKIP LOCKED / compare-and-set, the overrun
+job takes the staff row lock, and the daily retention job claims each business's row with
+SKIP LOCKED, so running twice only costs time.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -27,11 +28,15 @@ from booking.extensions import db
 from booking.models import Booking, Staff, StaffDelay
 from booking.notify.dispatch import dispatch_due
 from booking.operations.bookings import lock_staff
+from booking.operations import retention
 from booking.operations.delays import refresh_estimates
 
 log = logging.getLogger(__name__)
 OVERRUN_GRACE = timedelta(minutes=5)
 OVERRUN_SECONDS = 60
+RETENTION_HOURS = 24
+# Not at once: a deploy restarting every process should not start its busiest minute with it.
+RETENTION_FIRST_RUN = timedelta(minutes=10)
 _embedded_lock = threading.Lock()
 _stopping = threading.Event()  # set when `flask worker` is told to stop
 
@@ -78,6 +83,32 @@ def run_calendar_sync(app: Flask) -> None:
         db.session.remove()
 
 
+def run_retention(app: Flask) -> None:
+    """Erase long-gone customers and purge old cancelled bookings, per business
+    (booking.operations.retention); one commit per business and batch."""
+    with app.app_context(), writing():
+        now = utcnow()
+        for business_id in retention.business_ids():
+            db.session.rollback()  # end the read: each business is its own short transaction
+            _retain(business_id, now)
+        db.session.remove()
+
+
+def _retain(business_id: int, now: datetime) -> None:
+    while not _stopping.is_set():
+        business = retention.claim_business(business_id)
+        if business is None:  # another worker is on it right now
+            db.session.rollback()
+            return
+        result = retention.apply_retention(business, now)
+        db.session.commit()
+        if result.anonymised or result.purged:
+            log.info("retention: business=%s anonymised=%s purged=%s", business_id, result.anonymised,
+                     result.purged)
+        if not result.more:
+            return
+
+
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     seconds = int(app.config["NOTIFY_POLL_SECONDS"])
     scheduler.add_job(run_dispatch, "interval", seconds=seconds, args=[app], id="dispatch",
@@ -85,6 +116,8 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     scheduler.add_job(run_overrun_detection, "interval", seconds=OVERRUN_SECONDS, args=[app], id="overrun")
     scheduler.add_job(run_calendar_sync, "interval", minutes=int(app.config["CALENDAR_SYNC_MINUTES"]), args=[app],
                       id="calendar_sync", next_run_time=utcnow())
+    scheduler.add_job(run_retention, "interval", hours=RETENTION_HOURS, args=[app], id="retention",
+                      next_run_time=utcnow() + RETENTION_FIRST_RUN)
 
 
 def make_scheduler(app: Flask, factory: Callable[..., BaseScheduler]) -> BaseScheduler:

@@ -9,6 +9,7 @@ from booking.models.bookings import (
 from booking.models.calendars import BusyBlock, CalendarConflict, CalendarFeed, ExternalCalendar
 from booking.models.catalog import Service, service_staff
 from booking.models.customers import CHANNELS, Customer
+from booking.models.retention import PurgedCancellation
 from booking.models.outbox import KINDS, NOTIFICATION_STATUSES, Feedback, Notification, StaffDelay
 from booking.models.staff import DateOverride, Staff, TimeOff, WeeklyHours
 from booking.models.tenancy import Business
@@ -18,5 +19,5 @@ __all__ = [
     "ACTIVE_STATUSES", "STATUSES", "CHANNELS", "ROLES", "ApiKey", "Booking", "BookingEvent",
     "Business", "Customer", "DateOverride", "Service", "Staff", "TimeOff", "User", "WeeklyHours",
     "overlap_clause", "service_staff", "KINDS", "NOTIFICATION_STATUSES", "Feedback", "Notification",
-    "StaffDelay", "BusyBlock", "CalendarConflict", "CalendarFeed", "ExternalCalendar",
+    "StaffDelay", "PurgedCancellation", "BusyBlock", "CalendarConflict", "CalendarFeed", "ExternalCalendar",
 ]
