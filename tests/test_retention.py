@@ -41,8 +41,9 @@ def at(day: int, hour: int, month: int = 6, year: int = 2024) -> str:
     return datetime(year, month, day, hour, tzinfo=BERLIN).isoformat()
 
 
-def book(api: Api, practice, start: str, email: str, status: str | None = None, source_key: bool = False) -> int:
-    body = booking_body(practice, start, email=email)
+def book(api: Api, practice, start: str, email: str, status: str | None = None, source_key: bool = False,
+         staff: int = 0) -> int:
+    body = booking_body(practice, start, email=email, staff_id=practice.staff_ids[staff])
     if source_key:  # a booking made on the public page: source "online"
         booking = api.json("POST", f"/api/v1/public/{practice.slug}/bookings", body, expect=201, key="")
     else:
@@ -81,14 +82,17 @@ def _erase(app, slug: str, email: str, now: datetime) -> None:
 @pytest.fixture
 def old_practice(app, api) -> Fixture:
     with pinned(MADE_AT):
-        practice = setup_practice(api)
+        practice = setup_practice(api, staff=2)
         gone, back, erased = (f"{name}-{practice.slug}@example.test" for name in ("gone", "back", "erased"))
         completed = book(api, practice, at(4, 9), gone, "completed")
         cancelled = [book(api, practice, at(4, 10), gone, "cancelled"),
                      book(api, practice, at(5, 9), back, "cancelled", source_key=True),
-                     book(api, practice, at(12, 11), back, "cancelled")]
+                     book(api, practice, at(12, 11), back, "cancelled"),
+                     book(api, practice, at(12, 11), back, "cancelled", staff=1)]
         book(api, practice, at(5, 10), back, "no_show")
         book(api, practice, at(6, 9), erased, "completed")
+    with pinned(SETTLED_AT):  # a colleague who left: only a cancelled booking in June
+        assert api.call("DELETE", f"/api/v1/staff/{practice.staff_ids[1]}").status_code == 204
     ids = [_customer(app, email)["id"] for email in (gone, back, erased)]
     _erase(app, practice.slug, erased, SETTLED_AT)
     with pinned(datetime(2026, 9, 1, 6, tzinfo=timezone.utc)):  # five months before FROZEN_NOW
@@ -119,8 +123,9 @@ def test_the_cutoff_is_calendar_months_back():
 
 def test_deleted_rows_are_tallied_per_start_and_source():
     nine, ten = (datetime(2024, 6, 4, hour, tzinfo=timezone.utc) for hour in (9, 10))
-    rows = [(ten, "staff"), (nine, "online"), (ten, "staff"), (ten, "online")]
-    assert tally_starts(rows) == [(nine, "online", 1), (ten, "online", 1), (ten, "staff", 2)]
+    rows = [(ten, "staff", 1), (nine, "online", 1), (ten, "staff", 1), (ten, "online", 1), (ten, "staff", 2)]
+    assert tally_starts(rows) == [(nine, "online", 1, 1), (ten, "online", 1, 1), (ten, "staff", 1, 2),
+                                  (ten, "staff", 2, 1)]
     assert tally_starts([]) == []
 
 
@@ -129,7 +134,8 @@ def test_the_job_erases_the_gone_purges_old_cancellations_and_keeps_the_reports(
     fx = old_practice
     assert log_in(client, f"owner@{fx.practice.slug}.test").status_code == 302
     figures_before, page_before = _figures(app, fx.practice.slug), _page_figures(client)
-    assert figures_before.by_status["cancelled"] == 3 and figures_before.total == 6
+    assert figures_before.by_status["cancelled"] == 4 and figures_before.total == 7
+    assert [u.staff_id for u in figures_before.utilisation] == fx.practice.staff_ids
     back_before, erased_before = _customer(app, customer_id=fx.back), _customer(app, customer_id=fx.erased)
     assert back_before["erased_at"] is None and erased_before["erased_at"] == SETTLED_AT
 
@@ -151,7 +157,7 @@ def test_the_job_erases_the_gone_purges_old_cancellations_and_keeps_the_reports(
 
     assert _figures(app, fx.practice.slug) == figures_before
     page_after = _page_figures(client)
-    assert page_after.pop("purged").endswith(": 3.") and page_after == page_before
+    assert page_after.pop("purged").endswith(": 4.") and page_after == page_before
     csv_text = client.get(REPORT.replace("/reports?", "/reports/bookings.csv?")).get_data(as_text=True)
     assert ",cancelled," not in csv_text and csv_text.count("\r\n") == 4  # header + three kept bookings
 
@@ -171,8 +177,8 @@ def test_a_second_run_changes_nothing(app, frozen_now, old_practice):
         session.commit()
         business_id = business.id
     assert (result.anonymised, result.purged, result.more) == (0, 0, False)
-    assert tallies == 3 and _count(app, Booking, Booking.business_id == business_id) == bookings
-    assert _count(app, PurgedCancellation, PurgedCancellation.business_id == business_id) == 3
+    assert tallies == 4 and _count(app, Booking, Booking.business_id == business_id) == bookings
+    assert _count(app, PurgedCancellation, PurgedCancellation.business_id == business_id) == 4
     assert _figures(app, old_practice.practice.slug) == figures
 
 

@@ -11,8 +11,10 @@ from booking.models.base import UTCDateTime
 
 
 class PurgedCancellation(db.Model):
-    """`count` cancelled bookings that started at `start_utc` and came in by `source`, deleted by
-    the retention job. Nothing else of them is kept: no customer, staff member or service.
+    """`count` cancelled bookings of staff member `staff_id` that started at `start_utc` and came
+    in by `source`, deleted by the retention job. Nothing else of them is kept: no customer, no
+    service, no notes. (The staff member keeps a deactivated colleague in the report of a period
+    where their only bookings were cancelled, as before the purge.)
 
     Reports add these rows in (booking.operations.reports), so their figures stay the same after
     a purge. Each run inserts its own rows; readers sum them, so concurrent runs never update one.
@@ -23,6 +25,7 @@ class PurgedCancellation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     start_utc: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(16))
     count: Mapped[int] = mapped_column(Integer)

@@ -38,14 +38,16 @@ def report_bookings(business: Business, period: Period) -> list[ReportBooking]:
 
 
 def report_purged(business: Business, period: Period) -> list[PurgedCancellations]:
-    """The purged cancelled bookings of the business starting in the period, summed per start and source."""
+    """The purged cancelled bookings of the business starting in the period, summed per start,
+    source and staff member."""
     start, end = (from_epoch(moment) for moment in period.bounds(zone(business.timezone)))
-    query = (select(PurgedCancellation.start_utc, PurgedCancellation.source, func.sum(PurgedCancellation.count))
+    keys = (PurgedCancellation.start_utc, PurgedCancellation.source, PurgedCancellation.staff_id)
+    query = (select(*keys, func.sum(PurgedCancellation.count))
              .where(PurgedCancellation.business_id == business.id, PurgedCancellation.start_utc >= start,
                     PurgedCancellation.start_utc < end)
-             .group_by(PurgedCancellation.start_utc, PurgedCancellation.source)
-             .order_by(PurgedCancellation.start_utc, PurgedCancellation.source))
-    return [PurgedCancellations(start_utc=row[0], source=row[1], count=int(row[2])) for row in db.session.execute(query)]
+             .group_by(*keys).order_by(*keys))
+    return [PurgedCancellations(start_utc=row[0], source=row[1], staff_id=row[2], count=int(row[3]))
+            for row in db.session.execute(query)]
 
 
 def report_staff(business: Business, booked_staff_ids: Sequence[int]) -> list[Staff]:
@@ -66,8 +68,8 @@ def staff_windows(business: Business, staff: Sequence[Staff], period: Period) ->
 
 def build_report(business: Business, period: Period) -> tuple[Figures, list[ReportBooking]]:
     """The figures of the period and the bookings they were computed from."""
-    bookings = report_bookings(business, period)
-    staff = report_staff(business, sorted({booking.staff_id for booking in bookings}))
+    bookings, purged = report_bookings(business, period), report_purged(business, period)
+    staff = report_staff(business, sorted({row.staff_id for row in (*bookings, *purged)}))
     figures = compute_figures(period, zone(business.timezone), bookings, staff_windows(business, staff, period),
-                              report_purged(business, period))
+                              purged)
     return figures, bookings

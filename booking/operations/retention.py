@@ -15,15 +15,17 @@ business, with the cutoff = now minus that many calendar months (in UTC):
 Why reports stay identical after (b): in the figures (booking.reports.figures) a cancelled
 booking counts only through its start (which period, which week) and its source (online or
 staff): in all bookings, the cancelled status and rate, the source shares and the weekly bars;
-utilisation, no-shows and the heat map read active bookings only. So before deleting, the job
-keeps exactly that, and nothing more: PurgedCancellation rows of (start instant, source, count),
-with no customer, staff member or service. Reports add them in. The exact start instant, not a
-local day or month, is kept so that any period in any time zone (the business may change its
-zone later) finds them on the same side of its bounds as the bookings they replace. Rejected
-alternatives: stripping the booking rows down would keep a customer reference (the column is
-required) and every reader of bookings would have to learn to skip them; per-month aggregates
-cannot answer a report for any other period. The CSV export lists bookings, so purged ones are
-no longer in it; the report page says how many of its cancellations are purged.
+utilisation, no-shows and the heat map read active bookings only. Its staff member matters in
+one place: a deactivated colleague is listed in a period where they had bookings, cancelled ones
+included. So before deleting, the job keeps exactly that and nothing more: PurgedCancellation
+rows of (start instant, source, staff member, count), with no customer, service or notes.
+Reports add them in. The exact start instant, not a local day or month, is kept so that any
+period in any time zone (the business may change its zone later) finds them on the same side
+of its bounds as the bookings they replace. Rejected alternatives: stripping the booking rows
+down would keep a customer reference (the column is required) and every reader of bookings
+would have to learn to skip them; per-month aggregates cannot answer a report for any other
+period. The CSV export lists bookings, so purged ones are no longer in it; the report page
+says how many of its cancellations were purged.
 
 Deleting a booking cascades (ON DELETE CASCADE, in both databases) to its audit trail, its
 outbox rows, its feedback and its calendar conflicts. A booking whose message a dispatcher is
@@ -65,10 +67,11 @@ def retention_cutoff(now: datetime, months: int) -> datetime:
     return now - relativedelta(months=months)
 
 
-def tally_starts(rows: Iterable[tuple[datetime, str]]) -> list[tuple[datetime, str, int]]:
-    """``(start, source, count)`` per distinct ``(start, source)`` of the deleted rows, in order."""
+def tally_starts(rows: Iterable[tuple[datetime, str, int]]) -> list[tuple[datetime, str, int, int]]:
+    """``(start, source, staff_id, count)`` per distinct ``(start, source, staff_id)`` of the
+    deleted rows, in that order."""
     counts = Counter(rows)
-    return [(start, source, counts[(start, source)]) for start, source in sorted(counts)]
+    return [(*key, counts[key]) for key in sorted(counts)]
 
 
 def business_ids() -> list[int]:
@@ -101,11 +104,12 @@ def purge_cancelled(business: Business, cutoff: datetime, now: datetime) -> int:
                                Notification.lease_expires_at >= now)
     statement = (delete(Booking).where(and_(Booking.business_id == business.id, Booking.status == "cancelled",
                                             Booking.start_utc < cutoff, ~in_flight))
-                 .returning(Booking.start_utc, Booking.source).execution_options(synchronize_session=False))
-    deleted = [(row[0], row[1]) for row in db.session.execute(statement)]
-    tallies = tally_starts(deleted)
-    db.session.add_all(PurgedCancellation(business_id=business.id, start_utc=start, source=source, count=count,
-                                          purged_at=now) for start, source, count in tallies)
+                 .returning(Booking.start_utc, Booking.source, Booking.staff_id)
+                 .execution_options(synchronize_session=False))
+    deleted = [(row[0], row[1], row[2]) for row in db.session.execute(statement)]
+    db.session.add_all(PurgedCancellation(business_id=business.id, start_utc=start, source=source, staff_id=staff_id,
+                                          count=count, purged_at=now)
+                       for start, source, staff_id, count in tally_starts(deleted))
     db.session.flush()
     return len(deleted)
 

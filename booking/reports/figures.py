@@ -66,11 +66,12 @@ class ReportBooking:
 
 @dataclass(frozen=True)
 class PurgedCancellations:
-    """``count`` cancelled bookings that started at ``start_utc`` from ``source``, whose rows the
-    retention job deleted: all the figures need of them (see the module docstring)."""
+    """``count`` cancelled bookings of ``staff_id`` that started at ``start_utc`` from ``source``,
+    whose rows the retention job deleted: all the figures need of them (see the module docstring)."""
 
     start_utc: datetime
     source: str
+    staff_id: int
     count: int
 
 

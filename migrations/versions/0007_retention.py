@@ -22,11 +22,13 @@ def upgrade():
     op.create_table('purged_cancellations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('business_id', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=False),
     sa.Column('start_utc', sa.DateTime(timezone=True), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.Column('purged_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['business_id'], ['businesses.id'], name=op.f('fk_purged_cancellations_business_id_businesses')),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_purged_cancellations_staff_id_staff')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_purged_cancellations'))
     )
     with op.batch_alter_table('purged_cancellations', schema=None) as batch_op:
