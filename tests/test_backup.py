@@ -179,7 +179,8 @@ def test_restore_refuses_what_is_not_its_backup(pg_url, tmp_path):
 def test_the_default_backup_name_is_timestamped_under_instance_backups(tmp_path):
     assert default_backup_path(tmp_path, "sqlite:///x.sqlite3", FROZEN_NOW) == (
         tmp_path / "backups" / "booking-20270201T070000Z.sqlite3")
-    assert default_backup_path(tmp_path, "postgresql+psycopg://u@h/db", FROZEN_NOW).name == "booking-20270201T070000Z.dump"
+    dump = default_backup_path(tmp_path, "postgresql+psycopg://u@h/db", FROZEN_NOW)
+    assert dump.name == "booking-20270201T070000Z.dump"
 
 
 class Writer(threading.Thread):
