@@ -1,13 +1,15 @@
-"""Flask CLI commands: `flask --app wsgi demo` (and `db upgrade` from Flask-Migrate)."""
+"""Flask CLI commands: `flask --app wsgi demo`, `worker`, `backup`, `restore` (and `db upgrade` from Flask-Migrate)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from booking.backups import BackupError, backup_database, default_backup_path, restore_database
 from booking.clock import utcnow
 from booking.database import writing
 from booking.errors import SlotUnavailable
@@ -34,6 +36,8 @@ WALK_IN = CustomerDetails(name="Petra Novak", email=None, phone="+49 170 555 012
 def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(worker)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
 
 
 def _fill_demo(now: datetime) -> Business:
@@ -96,9 +100,39 @@ def demo() -> None:
 @click.command("worker")
 @with_appcontext
 def worker() -> None:
-    """Run the scheduler jobs (notifications, overrun detection) in the foreground until stopped."""
+    """Run the scheduler jobs (notifications, overrun detection, calendar sync,
+    data retention) in the foreground until stopped."""
     click.echo("worker: running jobs; stop with Ctrl+C or SIGTERM")
     try:
         run_worker(current_app._get_current_object())
     except (KeyboardInterrupt, SystemExit):
         click.echo("worker: stopped")
+
+
+@click.command("backup")
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="The backup file to write. Default: instance/backups/booking-<UTC time>.sqlite3 or .dump")
+@with_appcontext
+def backup(output: Path | None) -> None:
+    """Back up the database while the app runs (SQLite: online backup API; PostgreSQL: pg_dump)."""
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        written = backup_database(url, output or default_backup_path(Path(current_app.instance_path), url, utcnow()))
+    except BackupError as exc:
+        raise click.ClickException(f"backup failed: {exc}") from exc
+    click.echo(f"Backup written: {written}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Confirm that everything in the database is replaced by the backup.")
+@with_appcontext
+def restore(path: Path, yes: bool) -> None:
+    """Replace the database's contents with the backup at PATH (stop the app and workers first)."""
+    if not yes:
+        raise click.UsageError("restore replaces everything in the database with the backup; add --yes to do it.")
+    try:
+        restore_database(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except BackupError as exc:
+        raise click.ClickException(f"restore failed: {exc}") from exc
+    click.echo(f"Restored from {path}. Run `flask --app wsgi db upgrade` if the backup is from an older version.")

@@ -2,9 +2,10 @@
 
 SCHEDULER=embedded starts them inside the web process on its first request (so CLI
 commands never start one); `flask worker` runs them alone. Several may run at once: the
-outbox and the calendar sync claim rows with SKIP LOCKED / compare-and-set, and the overrun
-job takes the staff row lock, so running twice only costs time. Each scheduler also writes a
-heartbeat (booking.observability.heartbeat) that /healthz and /metrics read.
+outbox and the calendar sync claim rows with SKIP LOCKED / compare-and-set, the overrun
+job takes the staff row lock, and the daily retention job claims each business's row with
+SKIP LOCKED, so running twice only costs time. Each scheduler also writes a heartbeat
+(booking.observability.heartbeat) that /healthz and /metrics read.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -29,11 +30,15 @@ from booking.models import Booking, Staff, StaffDelay
 from booking.notify.dispatch import dispatch_due
 from booking.observability.heartbeat import HEARTBEAT_SECONDS, process_name, record_beat
 from booking.operations.bookings import lock_staff
+from booking.operations import retention
 from booking.operations.delays import refresh_estimates
 
 log = logging.getLogger(__name__)
 OVERRUN_GRACE = timedelta(minutes=5)
 OVERRUN_SECONDS = 60
+RETENTION_HOURS = 24
+# Not at once: a deploy restarting every process should not start its busiest minute with it.
+RETENTION_FIRST_RUN = timedelta(minutes=10)
 _embedded_lock = threading.Lock()
 _stopping = threading.Event()  # set when `flask worker` is told to stop
 
@@ -88,6 +93,32 @@ def run_heartbeat(app: Flask, role: str) -> None:
         db.session.remove()
 
 
+def run_retention(app: Flask) -> None:
+    """Erase long-gone customers and purge old cancelled bookings, per business
+    (booking.operations.retention); one commit per business and batch."""
+    with app.app_context(), writing():
+        now = utcnow()
+        for business_id in retention.business_ids():
+            db.session.rollback()  # end the read: each business is its own short transaction
+            _retain(business_id, now)
+        db.session.remove()
+
+
+def _retain(business_id: int, now: datetime) -> None:
+    while not _stopping.is_set():
+        business = retention.claim_business(business_id)
+        if business is None:  # another worker is on it right now
+            db.session.rollback()
+            return
+        result = retention.apply_retention(business, now)
+        db.session.commit()
+        if result.anonymised or result.purged:
+            log.info("retention: business=%s anonymised=%s purged=%s", business_id, result.anonymised,
+                     result.purged)
+        if not result.more:
+            return
+
+
 def add_jobs(scheduler: BaseScheduler, app: Flask, role: str) -> None:
     scheduler.add_job(run_heartbeat, "interval", seconds=HEARTBEAT_SECONDS, args=[app, role], id="heartbeat",
                       next_run_time=utcnow())
@@ -97,6 +128,8 @@ def add_jobs(scheduler: BaseScheduler, app: Flask, role: str) -> None:
     scheduler.add_job(run_overrun_detection, "interval", seconds=OVERRUN_SECONDS, args=[app], id="overrun")
     scheduler.add_job(run_calendar_sync, "interval", minutes=int(app.config["CALENDAR_SYNC_MINUTES"]), args=[app],
                       id="calendar_sync", next_run_time=utcnow())
+    scheduler.add_job(run_retention, "interval", hours=RETENTION_HOURS, args=[app], id="retention",
+                      next_run_time=utcnow() + RETENTION_FIRST_RUN)
 
 
 def make_scheduler(app: Flask, factory: Callable[..., BaseScheduler], role: str) -> BaseScheduler:

@@ -11,6 +11,7 @@ from booking.models.calendars import BusyBlock, CalendarConflict, CalendarFeed, 
 from booking.models.catalog import Service, service_staff
 from booking.models.customers import CHANNELS, Customer
 from booking.models.heartbeats import SchedulerHeartbeat
+from booking.models.retention import PurgedCancellation
 from booking.models.outbox import KINDS, NOTIFICATION_STATUSES, Feedback, Notification, StaffDelay
 from booking.models.staff import DateOverride, Staff, TimeOff, WeeklyHours
 from booking.models.tenancy import Business
@@ -21,5 +22,5 @@ __all__ = [
     "Business", "Customer", "DateOverride", "Service", "Staff", "TimeOff", "User", "WeeklyHours",
     "overlap_clause", "service_staff", "KINDS", "NOTIFICATION_STATUSES", "Feedback", "Notification",
     "StaffDelay", "BusyBlock", "CalendarConflict", "CalendarFeed", "ExternalCalendar", "AuditEntry",
-    "LoginFailure", "PasswordReset", "SchedulerHeartbeat",
+    "LoginFailure", "PasswordReset", "SchedulerHeartbeat", "PurgedCancellation",
 ]

@@ -29,5 +29,7 @@ class Business(db.Model):
     quiet_hours_start_minute: Mapped[int] = mapped_column(Integer, default=21 * 60)
     quiet_hours_end_minute: Mapped[int] = mapped_column(Integer, default=8 * 60)
     feedback_requests: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Personal data is kept this long after a customer's last booking (booking.retention).
+    retention_months: Mapped[int] = mapped_column(Integer, default=24)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,19 +1,20 @@
 """Reports: the rows of one business and period, read in a handful of queries.
 
-Five queries whatever the period's length: the bookings (with service, staff and customer
-joined), the staff members, and their weekly hours, date overrides and time off. The
-figures are computed from these plain rows by the pure `booking.reports` modules.
+Six queries whatever the period's length: the bookings (with service, staff and customer
+joined), the counts kept of cancelled bookings the retention job purged, the staff members,
+and their weekly hours, date overrides and time off. The figures are computed from these
+plain rows by the pure `booking.reports` modules.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from booking.extensions import db
-from booking.models import Booking, Business, Customer, Service, Staff
+from booking.models import Booking, Business, Customer, PurgedCancellation, Service, Staff
 from booking.operations.availability import from_epoch, load_working_windows
-from booking.reports.figures import Figures, ReportBooking, StaffWindows, compute_figures
+from booking.reports.figures import Figures, PurgedCancellations, ReportBooking, StaffWindows, compute_figures
 from booking.reports.periods import Period
 from booking.timezones import zone
 
@@ -36,6 +37,19 @@ def report_bookings(business: Business, period: Period) -> list[ReportBooking]:
             for row in db.session.execute(query)]
 
 
+def report_purged(business: Business, period: Period) -> list[PurgedCancellations]:
+    """The purged cancelled bookings of the business starting in the period, summed per start,
+    source and staff member."""
+    start, end = (from_epoch(moment) for moment in period.bounds(zone(business.timezone)))
+    keys = (PurgedCancellation.start_utc, PurgedCancellation.source, PurgedCancellation.staff_id)
+    query = (select(*keys, func.sum(PurgedCancellation.count))
+             .where(PurgedCancellation.business_id == business.id, PurgedCancellation.start_utc >= start,
+                    PurgedCancellation.start_utc < end)
+             .group_by(*keys).order_by(*keys))
+    return [PurgedCancellations(start_utc=row[0], source=row[1], staff_id=row[2], count=int(row[3]))
+            for row in db.session.execute(query)]
+
+
 def report_staff(business: Business, booked_staff_ids: Sequence[int]) -> list[Staff]:
     """Active staff members, and deactivated ones who still have bookings in the period."""
     query = (select(Staff).where(Staff.business_id == business.id,
@@ -54,7 +68,8 @@ def staff_windows(business: Business, staff: Sequence[Staff], period: Period) ->
 
 def build_report(business: Business, period: Period) -> tuple[Figures, list[ReportBooking]]:
     """The figures of the period and the bookings they were computed from."""
-    bookings = report_bookings(business, period)
-    staff = report_staff(business, sorted({booking.staff_id for booking in bookings}))
-    figures = compute_figures(period, zone(business.timezone), bookings, staff_windows(business, staff, period))
+    bookings, purged = report_bookings(business, period), report_purged(business, period)
+    staff = report_staff(business, sorted({row.staff_id for row in (*bookings, *purged)}))
+    figures = compute_figures(period, zone(business.timezone), bookings, staff_windows(business, staff, period),
+                              purged)
     return figures, bookings

@@ -20,7 +20,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 BUSINESS_SETTINGS = ("name", "timezone", "locale", "min_notice_minutes", "max_advance_days",
                      "cancellation_cutoff_hours", "reminder_offsets_minutes",
                      "delay_notice_threshold_minutes", "quiet_hours_start_minute", "quiet_hours_end_minute",
-                     "feedback_requests")
+                     "feedback_requests", "retention_months")
 
 
 @dataclass(frozen=True)

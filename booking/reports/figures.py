@@ -18,12 +18,15 @@ Definitions (the report page states them too):
 * Weeks run Monday to Sunday; the first and last week are cut to the period.
 * Heat map: active bookings by local weekday (0 = Monday) and local hour of their start,
   in the business's time zone.
+* Cancelled bookings the retention job purged (`PurgedCancellations`) still count wherever a
+  cancelled booking counts: all bookings, the cancelled status and rate, the source shares and
+  the weekly bars. Nothing else reads cancelled bookings, so every figure stays as it was.
 """
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -59,6 +62,17 @@ class ReportBooking:
     @property
     def is_active(self) -> bool:
         return self.status != "cancelled"
+
+
+@dataclass(frozen=True)
+class PurgedCancellations:
+    """``count`` cancelled bookings of ``staff_id`` that started at ``start_utc`` from ``source``,
+    whose rows the retention job deleted: all the figures need of them (see the module docstring)."""
+
+    start_utc: datetime
+    source: str
+    staff_id: int
+    count: int
 
 
 @dataclass(frozen=True)
@@ -156,28 +170,37 @@ class Figures:
     utilisation: Sequence[Utilisation]
     weeks: Sequence[WeekCount]
     heat_map: HeatMap
+    # How many of the cancelled ones come from PurgedCancellations (not in the CSV): a note on
+    # where the figures come from, not a figure, so equal figures compare equal either way.
+    purged: int = field(default=0, compare=False)
 
 
 def compute_figures(period: Period, tz: ZoneInfo, bookings: Sequence[ReportBooking],
-                    staff: Sequence[StaffWindows]) -> Figures:
-    """All figures of ``period`` (local dates in ``tz``) from the bookings starting in it.
+                    staff: Sequence[StaffWindows], purged: Sequence[PurgedCancellations] = ()) -> Figures:
+    """All figures of ``period`` (local dates in ``tz``) from the bookings starting in it, and
+    the purged cancelled bookings that started in it.
 
-    ``bookings`` starting outside the period are ignored, so callers may pass a wider set.
+    ``bookings`` and ``purged`` starting outside the period are ignored, so callers may pass a wider set.
     """
     start, end = period.bounds(tz)
     inside = [b for b in bookings if start <= int(b.start_utc.timestamp()) < end]
+    purged_inside = [p for p in purged if start <= int(p.start_utc.timestamp()) < end]
+    purged_count = sum(p.count for p in purged_inside)
     by_status = Counter(b.status for b in inside)
-    total = len(inside)
+    by_status["cancelled"] += purged_count
+    sources = Counter(b.source for b in inside)
+    for tally in purged_inside:
+        sources[tally.source] += tally.count
+    total = len(inside) + purged_count
     due = sum(by_status[status] for status in DUE_STATUSES)
     excused = sum(1 for b in inside if b.status == "no_show" and b.no_show_excused)
     return Figures(
         period=period, total=total, by_status={status: by_status[status] for status in STATUSES},
-        online=Rate(sum(1 for b in inside if b.source == "online"), total),
-        staff_entered=Rate(sum(1 for b in inside if b.source == "staff"), total),
+        online=Rate(sources["online"], total), staff_entered=Rate(sources["staff"], total),
         cancellations=Rate(by_status["cancelled"], total),
         no_shows=Rate(by_status["no_show"] - excused, due), excused_no_shows=Rate(excused, due),
         utilisation=[staff_utilisation(member, inside, start, end) for member in staff],
-        weeks=week_counts(period, tz, inside), heat_map=heat_map(tz, inside))
+        weeks=week_counts(period, tz, inside, purged_inside), heat_map=heat_map(tz, inside), purged=purged_count)
 
 
 def _length(intervals: Iterable[Interval]) -> int:
@@ -199,13 +222,17 @@ def staff_utilisation(member: StaffWindows, bookings: Iterable[ReportBooking], s
                        booked_minutes=(_length(booked) - outside) // 60, outside_hours_minutes=outside // 60)
 
 
-def week_counts(period: Period, tz: ZoneInfo, bookings: Iterable[ReportBooking]) -> list[WeekCount]:
-    """Active and cancelled bookings per Monday-to-Sunday week, every week of the period listed."""
+def week_counts(period: Period, tz: ZoneInfo, bookings: Iterable[ReportBooking],
+                purged: Iterable[PurgedCancellations] = ()) -> list[WeekCount]:
+    """Active and cancelled bookings (purged ones included) per Monday-to-Sunday week, every
+    week of the period listed."""
     active: Counter[date] = Counter()
     cancelled: Counter[date] = Counter()
     for booking in bookings:
         monday = week_start(booking.start_utc.astimezone(tz).date())
         (active if booking.is_active else cancelled)[monday] += 1
+    for tally in purged:
+        cancelled[week_start(tally.start_utc.astimezone(tz).date())] += tally.count
     weeks = []
     monday = week_start(period.first_day)
     while monday <= period.last_day:

@@ -33,7 +33,7 @@ def business_json(business: Business) -> dict[str, Any]:
             "delay_notice_threshold_minutes": business.delay_notice_threshold_minutes,
             "quiet_hours_start": clock_text(business.quiet_hours_start_minute),
             "quiet_hours_end": clock_text(business.quiet_hours_end_minute),
-            "feedback_requests": business.feedback_requests}
+            "feedback_requests": business.feedback_requests, "retention_months": business.retention_months}
 
 
 def clock_text(minute: int) -> str:

@@ -1,7 +1,7 @@
 """scheduler_heartbeats: the last beat of every process that runs the scheduler jobs
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2027-02-10 09:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -64,6 +64,8 @@ BAD_INPUT = [
      "reminder_offsets_minutes"),
     ("PATCH", "/api/v1/business", {"delay_notice_threshold_minutes": 1.5}, 422, "invalid",
      "delay_notice_threshold_minutes"),
+    ("PATCH", "/api/v1/business", {"retention_months": 5}, 422, "invalid", "retention_months"),
+    ("PATCH", "/api/v1/business", {"retention_months": "24"}, 422, "invalid", "retention_months"),
     # api keys
     ("DELETE", "/api/v1/api-keys/{none}", None, 404, "not_found", None),
     ("DELETE", "/api/v1/api-keys/{o_key_id}", None, 404, "not_found", None),

@@ -11,7 +11,7 @@ from tests.api.conftest import assert_error
 from tests.support.factories import sign_up, unique
 
 DEFAULTS = {"min_notice_minutes": 60, "max_advance_days": 90, "cancellation_cutoff_hours": 24,
-            "reminder_offsets_minutes": [1440, 120], "delay_notice_threshold_minutes": 10}
+            "reminder_offsets_minutes": [1440, 120], "delay_notice_threshold_minutes": 10, "retention_months": 24}
 
 
 def _signup(api, **changes):
@@ -80,7 +80,7 @@ def test_patch_business_changes_each_setting(api):
     before = api.json("GET", "/api/v1/business")
     changes = {"name": "Renamed", "timezone": "America/New_York", "locale": "es", "min_notice_minutes": 0,
                "max_advance_days": 30, "cancellation_cutoff_hours": 2, "delay_notice_threshold_minutes": 15,
-               "reminder_offsets_minutes": [60, 1440, 60]}
+               "reminder_offsets_minutes": [60, 1440, 60], "retention_months": 6}
     after = api.json("PATCH", "/api/v1/business", changes)
     assert after == dict(before, **dict(changes, reminder_offsets_minutes=[1440, 60]))
     assert api.json("GET", "/api/v1/business") == after

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from booking.reports.export import COLUMNS, bookings_csv, csv_filename, safe_cell
-from booking.reports.figures import HeatMap, Rate, ReportBooking, StaffWindows, compute_figures
+from booking.reports.figures import HeatMap, PurgedCancellations, Rate, ReportBooking, StaffWindows, compute_figures
 from booking.reports.periods import Period, last_full_weeks, month_of, period_problem, presets
 from booking.slots.rules import working_windows
 from tests.test_architecture import ALL, booking_imports, imports_of
@@ -133,6 +133,24 @@ def test_figures_of_a_small_hand_computed_week():
     # Heat: Wed (2) 09h: 1; Wed 09h again for 09:30 twice -> 3; Thu (3) 11h: 1; Tue (1) 18h: 1.
     assert dict(figures.heat_map.counts) == {(2, 9): 3, (3, 11): 1, (1, 18): 1}
     assert list(figures.heat_map.hours) == list(range(8, 19))
+
+
+def test_purged_cancellations_count_as_the_cancelled_bookings_they_replace():
+    period = Period(date(2027, 3, 1), date(2027, 3, 14))
+    start, end = period.bounds(BERLIN)
+    staff = [StaffWindows(1, "Ana", working_windows({0: [(540, 720)], 2: [(540, 720)]}, {}, [], BERLIN, start, end))]
+    kept = [row(1, 1, at(2027, 3, 1, 9), status="completed"), row(2, 1, at(2027, 3, 3, 10), status="no_show")]
+    cancelled = [row(3, 1, at(2027, 3, 1, 9), status="cancelled", source="staff"),
+                 row(4, 1, at(2027, 3, 1, 9), status="cancelled", source="staff"),
+                 row(5, 1, at(2027, 3, 10, 11), status="cancelled"),
+                 row(6, 1, at(2027, 3, 15, 0, 30), status="cancelled")]  # after the period: ignored
+    purged = [PurgedCancellations(at(2027, 3, 1, 9), "staff", 1, 2),
+              PurgedCancellations(at(2027, 3, 10, 11), "online", 1, 1),
+              PurgedCancellations(at(2027, 3, 15, 0, 30), "online", 1, 1)]
+    whole = compute_figures(period, BERLIN, kept + cancelled, staff)
+    after = compute_figures(period, BERLIN, kept, staff, purged)
+    assert after == whole and (whole.purged, after.purged) == (0, 3)
+    assert whole.cancellations == Rate(3, 5) and [w.cancelled for w in after.weeks] == [2, 1]
 
 
 def test_heat_map_levels_split_the_maximum_in_four():

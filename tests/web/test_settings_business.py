@@ -21,7 +21,7 @@ def business_form(page_html: str, **overrides: str) -> dict[str, str]:
             "cancellation_cutoff_hours": "12", "reminders-0-amount": "2", "reminders-0-unit": "days",
             "reminders-1-amount": "3", "reminders-1-unit": "hours", "reminders-2-amount": "45",
             "reminders-2-unit": "minutes", "delay_notice_threshold_minutes": "15", "quiet_hours_start": "22:30",
-            "quiet_hours_end": "07:15", "feedback_requests": "y"}
+            "quiet_hours_end": "07:15", "feedback_requests": "y", "retention_months": "36"}
     data.update(overrides)
     return {name: value for name, value in data.items() if value is not None}
 
@@ -48,6 +48,7 @@ def test_the_page_shows_the_current_settings(owner, api):
     assert input_value(html, "reminders-1-amount") == "90"
     assert input_value(html, "reminders-2-amount") in ("", None)  # a free row for one more reminder
     assert input_value(html, "quiet_hours_start") == "20:00" and input_value(html, "quiet_hours_end") == "08:00"
+    assert input_value(html, "retention_months") == "24"  # the default
     assert re.search(r'<input[^>]*checked[^>]*name="feedback_requests"|<input[^>]*name="feedback_requests"[^>]*checked',
                      html)
     assert '<option value="Europe/Berlin">' in html and '<datalist id="zone-list">' in html
@@ -61,7 +62,7 @@ def test_saving_every_field_shows_in_the_api(owner, api):
         api.json("GET", "/api/v1/business"), name="Praxis Süd", timezone="America/New_York", locale="es",
         min_notice_minutes=120, max_advance_days=30, cancellation_cutoff_hours=12,
         reminder_offsets_minutes=[2880, 180, 45], delay_notice_threshold_minutes=15, quiet_hours_start="22:30",
-        quiet_hours_end="07:15", feedback_requests=True)
+        quiet_hours_end="07:15", feedback_requests=True, retention_months=36)
     after = owner.get(PAGE).get_data(as_text=True)
     assert '<html lang="es">' in after  # the workspace now speaks the business's language
     assert input_value(after, "name") == "Praxis Süd" and input_value(after, "reminders-3-amount") in ("", None)
@@ -88,17 +89,20 @@ def test_invalid_input_keeps_what_was_typed_and_says_what_is_wrong_at_each_field
     page = owner.get(PAGE).get_data(as_text=True)
     bad = {"name": "  ", "timezone": "Europe/Berln", "min_notice_minutes": "abc", "max_advance_days": "0",
            "cancellation_cutoff_hours": "-3", "reminders-1-amount": "31", "reminders-1-unit": "days",
-           "delay_notice_threshold_minutes": "", "quiet_hours_start": "25:00", "locale": "xx"}
+           "delay_notice_threshold_minutes": "", "quiet_hours_start": "25:00", "locale": "xx",
+           "retention_months": "two years"}
     response = owner.post(PAGE, data=business_form(page, **bad))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     for field in ("name", "timezone", "min_notice_minutes", "max_advance_days", "cancellation_cutoff_hours",
-                  "reminders-1-amount", "delay_notice_threshold_minutes", "quiet_hours_start", "locale"):
+                  "reminders-1-amount", "delay_notice_threshold_minutes", "quiet_hours_start", "locale",
+                  "retention_months"):
         assert f'id="{field}-error"' in html, field
         tag = re.search(rf'<(?:input|select)[^>]*name="{field}"[^>]*>', html).group(0)
         assert 'aria-invalid="true"' in tag and f"{field}-error" in tag, tag
     assert input_value(html, "timezone") == "Europe/Berln" and input_value(html, "min_notice_minutes") == "abc"
     assert input_value(html, "cancellation_cutoff_hours") == "-3" and input_value(html, "quiet_hours_start") == "25:00"
+    assert input_value(html, "retention_months") == "two years"
     assert input_value(html, "reminders-1-amount") == "31" and input_value(html, "reminders-0-amount") == "2"
     assert input_value(html, "quiet_hours_end") == "07:15"  # the valid fields keep their new values too
     assert "Please choose a time zone from the list" in html and "Please enter a whole number" in html
@@ -112,6 +116,7 @@ def test_invalid_input_keeps_what_was_typed_and_says_what_is_wrong_at_each_field
 @pytest.mark.parametrize("name, value", [("min_notice_minutes", str(POLICY_BOUNDS["min_notice_minutes"][1] + 1)),
                                          ("delay_notice_threshold_minutes", "0"),
                                          ("max_advance_days", "99999999999999"),
+                                         ("retention_months", "5"), ("retention_months", "121"),
                                          ("quiet_hours_end", "7:15"),
                                          ("name", "x" * 201)])
 def test_the_forms_bounds_are_the_apis(owner, api, name, value):

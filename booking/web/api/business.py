@@ -18,7 +18,8 @@ bp.before_request(authenticate_api_key)
 
 # The bounds of each number setting, shared with the owner's settings form so both accept the same.
 POLICY_BOUNDS = {"min_notice_minutes": (0, 60 * 24 * 365), "max_advance_days": (1, 3660),
-                 "cancellation_cutoff_hours": (0, 24 * 365), "delay_notice_threshold_minutes": (1, 24 * 60)}
+                 "cancellation_cutoff_hours": (0, 24 * 365), "delay_notice_threshold_minutes": (1, 24 * 60),
+                 "retention_months": (6, 120)}
 REMINDER_OFFSET_BOUNDS = (1, 60 * 24 * 30)
 
 
@@ -38,6 +39,7 @@ def business_changes(data: dict) -> dict:
         "max_advance_days": lambda: _number(body, "max_advance_days"),
         "cancellation_cutoff_hours": lambda: _number(body, "cancellation_cutoff_hours"),
         "delay_notice_threshold_minutes": lambda: _number(body, "delay_notice_threshold_minutes"),
+        "retention_months": lambda: _number(body, "retention_months"),
         "reminder_offsets_minutes": lambda: _offsets(body),
         "feedback_requests": lambda: body.flag("feedback_requests", required=True),
         "quiet_hours_start_minute": lambda: body.clock_minutes("quiet_hours_start", required=True),

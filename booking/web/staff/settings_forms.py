@@ -119,6 +119,8 @@ class BusinessForm(FlaskForm):
     quiet_hours_start = ClockField(_l("Quiet hours start"))
     quiet_hours_end = ClockField(_l("Quiet hours end"))
     feedback_requests = BooleanField(_l("Ask customers for feedback after their visit"))
+    retention_months = WholeNumberField(_l("Keep customer data for (months)"), validators=[
+        InputRequired(_l("Please enter a number.")), in_range("retention_months")])
 
     def validate_locale(self, field: SelectField) -> None:
         if field.data not in dict(LANGUAGE_NAMES):
