@@ -95,9 +95,13 @@ class _Controller(Controller):
             # otherwise keep a transport the closed loop can no longer close.
             if self.server is not None:
                 self.server.close()
+            quiet_rounds = 0
             for _ in range(50):  # until every socket transport of this loop is gone
                 open_transports = self._open_transports()
-                if not open_transports:
+                # An accept already in flight makes its transport a loop turn or two later:
+                # only a few empty rounds in a row mean none is coming.
+                quiet_rounds = 0 if open_transports else quiet_rounds + 1
+                if quiet_rounds >= 3:
                     return
                 for transport in open_transports:
                     if not transport.is_closing():
@@ -105,6 +109,15 @@ class _Controller(Controller):
                 await asyncio.sleep(0.01)  # accepts in flight finish, connection_lost runs
 
         asyncio.run_coroutine_threadsafe(drop(), self.loop).result(timeout=10)
+
+    def close_leftovers(self, loop) -> None:
+        """After the loop has closed: close the socket of any transport it still held (one made
+        by an accept that finished after the drop), which nothing else could close any more."""
+        for transport in list(getattr(loop, "_transports", {}).values()):
+            sock = getattr(transport, "_sock", None)
+            if sock is not None:
+                sock.close()
+                transport._sock = None
 
     def _open_transports(self) -> list:
         # The selector loop's own registry of its socket transports (private, but the only
@@ -137,7 +150,9 @@ class SmtpServer:
     def stop(self) -> None:
         if self.running:
             self.controller.drop_connections()
+            loop = self.controller.loop
             self.controller.stop()
+            self.controller.close_leftovers(loop)
             self.running, self.stopped = False, True
 
     def __enter__(self) -> SmtpServer:

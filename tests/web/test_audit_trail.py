@@ -203,7 +203,7 @@ def hours_post(**days) -> dict:
 BUSINESS_FORM = {"name": "Renamed Practice", "timezone": "Europe/Berlin", "locale": "en", "min_notice_minutes": "0",
                  "max_advance_days": "3000", "cancellation_cutoff_hours": "24", "reminders-0-amount": "1",
                  "reminders-0-unit": "days", "delay_notice_threshold_minutes": "10", "quiet_hours_start": "21:00",
-                 "quiet_hours_end": "08:00"}
+                 "quiet_hours_end": "08:00", "retention_months": "24"}
 SETTINGS, STAFF = "/app/settings", "/app/settings/staff"
 
 WORKSPACE = [
