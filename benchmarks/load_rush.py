@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import machine, percentile, print_table  # noqa: E402
+from benchmarks.harness import conclude, machine, percentile, print_table  # noqa: E402
 from tests.reliability.processes import cpu_seconds  # noqa: E402
 from tests.reliability.stack import (OPEN_FROM, AppStack, StackOptions, double_bookings,  # noqa: E402
                                      missing_bookings, set_up_practice)
@@ -63,6 +63,8 @@ def summarize(raw: dict, duration: float) -> dict:
     timings = raw["timings_ms"]
 
     def figures(values: list[float]) -> dict:
+        if not values:
+            return {"n": 0, "p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
         return {"n": len(values), "p50_ms": percentile(values, 0.50), "p95_ms": percentile(values, 0.95),
                 "p99_ms": percentile(values, 0.99), "max_ms": max(values, default=0.0)}
 
@@ -134,10 +136,7 @@ def main() -> int:
           f"the machine was saturated); web worker CPU {summary['web_cpu_ms_per_request']:.1f} ms per request")
     print(f"errors other than 409: {sum(sum(e.values()) for e in errors.values())}; double bookings: "
           f"{checks['double_bookings']}; bookings answered 201 missing from the database: {checks['missing_bookings']}")
-    for line in violations:
-        print(f"VIOLATION: {line}")
-    print(f"results: {RESULTS.relative_to(ROOT)}; logs: {log_dir}")
-    return 1 if violations else 0
+    return conclude(violations, RESULTS, log_dir)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
-from benchmarks.harness import machine, print_table  # noqa: E402
+from benchmarks.harness import conclude, machine, print_table  # noqa: E402
 from tests.reliability.stack import AppStack, StackOptions, set_up_practice, wait_until_delivered  # noqa: E402
 from tests.reliability.traffic import Traffic  # noqa: E402
 
@@ -146,10 +146,7 @@ def main() -> int:
     print(f"bookings made {checks['bookings_made']}; notifications sent {checks['notifications_sent']}, received "
           f"{checks['messages_received']}; lost {checks['lost']}, duplicates {checks['duplicates']}, "
           f"waiting {checks['waiting']}")
-    for line in violations:
-        print(f"VIOLATION: {line}")
-    print(f"results: {RESULTS.relative_to(ROOT)}; logs: {log_dir}")
-    return 1 if violations else 0
+    return conclude(violations, RESULTS, log_dir)
 
 
 if __name__ == "__main__":

@@ -67,14 +67,6 @@ class Recorder:
         return [r for r in self.snapshot() if r.status not in EXPECTED[r.kind] and not allowed(r)]
 
 
-def percentile(values: list[float], share: float) -> float:
-    """The nearest-rank percentile (0.0 for no values)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
 class Visitor:
     """One client with its own session and its own bookings (manage tokens)."""
 
