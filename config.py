@@ -76,6 +76,10 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
         self.SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+        # How many reverse proxies (nginx, a load balancer) stand in front and set X-Forwarded-For,
+        # -Proto and -Host: 0 ignores those headers (anyone could send them); behind one nginx, 1.
+        # Per-IP rate limits and links built from the request depend on it.
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
         self.WTF_CSRF_TIME_LIMIT = None  # a booking form left open overnight must still submit
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -36,19 +36,12 @@ from booking import create_app  # noqa: E402
 from booking.extensions import db  # noqa: E402
 from booking.models import Booking, Business, Customer, Notification  # noqa: E402
 from tests.reliability.outbox_load import migrate  # noqa: E402
+from tests.reliability.stack import zone_at_one_am  # noqa: E402
 from tests.support.databases import create_database, drop_database  # noqa: E402
 from tests.support.factories import Api, sign_up  # noqa: E402
 from tests.support.servers import Gunicorn  # noqa: E402
 
 DURATION = 20
-
-
-def zone_at_one_am(now: datetime) -> str:
-    """An Etc/GMT zone in which it is between 01:00 and 02:00 now (POSIX signs are inverted)."""
-    offset = (1 - now.hour) % 24
-    if offset > 14:
-        offset -= 24
-    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
 def percentile(values: list[float], share: float) -> float:

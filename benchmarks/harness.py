@@ -148,3 +148,11 @@ def print_table(header: tuple[str, ...], rows: list[list[str]]) -> None:
     print("|" + "|".join("---" for _ in header) + "|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+
+
+def conclude(violations: list[str], results: Path, log_dir: Path) -> int:
+    """Print each violation and where the results and the processes' logs are; the exit code."""
+    for line in violations:
+        print(f"VIOLATION: {line}")
+    print(f"results: {results.relative_to(ROOT)}; logs: {log_dir}")
+    return 1 if violations else 0

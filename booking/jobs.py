@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from booking.calendars.sync import sync_due
 from booking.clock import utcnow
-from booking.database import writing
+from booking.database import database_unavailable, error_summary, writing
 from booking.extensions import db
 from booking.models import Booking, Staff, StaffDelay
 from booking.notify.dispatch import dispatch_due
@@ -119,16 +119,29 @@ def _retain(business_id: int, now: datetime) -> None:
             return
 
 
+def run_guarded(job: Callable[..., None], app: Flask, *args) -> None:
+    """Run one job; when the database is unavailable (restarting, unreachable) the run is given
+    up with one log line and the next run tries again. Anything else is a bug: APScheduler logs
+    it with its traceback, and the scheduler keeps running either way."""
+    try:
+        job(app, *args)
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        log.warning("%s: database unavailable, trying again next run: %s", job.__name__, error_summary(exc))
+
+
 def add_jobs(scheduler: BaseScheduler, app: Flask, role: str) -> None:
-    scheduler.add_job(run_heartbeat, "interval", seconds=HEARTBEAT_SECONDS, args=[app, role], id="heartbeat",
-                      next_run_time=utcnow())
+    scheduler.add_job(run_guarded, "interval", seconds=HEARTBEAT_SECONDS, args=[run_heartbeat, app, role],
+                      id="heartbeat", next_run_time=utcnow())
     seconds = int(app.config["NOTIFY_POLL_SECONDS"])
-    scheduler.add_job(run_dispatch, "interval", seconds=seconds, args=[app], id="dispatch",
+    scheduler.add_job(run_guarded, "interval", seconds=seconds, args=[run_dispatch, app], id="dispatch",
                       next_run_time=utcnow())
-    scheduler.add_job(run_overrun_detection, "interval", seconds=OVERRUN_SECONDS, args=[app], id="overrun")
-    scheduler.add_job(run_calendar_sync, "interval", minutes=int(app.config["CALENDAR_SYNC_MINUTES"]), args=[app],
-                      id="calendar_sync", next_run_time=utcnow())
-    scheduler.add_job(run_retention, "interval", hours=RETENTION_HOURS, args=[app], id="retention",
+    scheduler.add_job(run_guarded, "interval", seconds=OVERRUN_SECONDS, args=[run_overrun_detection, app],
+                      id="overrun")
+    scheduler.add_job(run_guarded, "interval", minutes=int(app.config["CALENDAR_SYNC_MINUTES"]),
+                      args=[run_calendar_sync, app], id="calendar_sync", next_run_time=utcnow())
+    scheduler.add_job(run_guarded, "interval", hours=RETENTION_HOURS, args=[run_retention, app], id="retention",
                       next_run_time=utcnow() + RETENTION_FIRST_RUN)
 
 

@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
+from booking.database import database_unavailable
 from booking.extensions import db
 from booking.models import Booking, Business, Customer, Notification, Service, Staff
 from booking.notify.channels import DeliveryError, MailTransport, SmsWebhook
@@ -26,6 +28,7 @@ from booking.notify.timing import retry_delay
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+_KEPT = "booking.dispatch.kept_outcomes"  # app.extensions key: outcomes a database outage kept from the table
 
 
 @dataclass
@@ -147,40 +150,64 @@ def dispatch_due(clock: Callable[[], datetime], limit: int = 100, rounds: int = 
     # Each row is read fresh (populate_existing) right before it is sent; what was read stays
     # usable after the commit that ends the read, instead of being reloaded attribute by attribute.
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    outcome: _Outcome | None = None  # the last message's result, until a commit has written it
     try:
+        _record_kept(report)
         with MailTransport(config) as mail:
             sms = SmsWebhook(config.get("SMS_WEBHOOK_URL"))
-            outcome: _Outcome | None = None
             for _ in range(rounds):
                 if stop is not None and stop.is_set():
                     break
                 _record(outcome, report)
-                outcome = None
                 now = clock()
                 ids = claim_due(now, limit, lease)  # commits the outcome too
+                outcome = None
                 if not ids:
                     break
                 for position, row_id in enumerate(ids):
-                    _record(outcome, report)
-                    outcome = None
                     if stop is not None and stop.is_set():
                         db.session.execute(_RELEASE, {"row_ids": ids[position:], "lease_until": now + lease,
                                                       "now": clock()})
                         break
-                    outcome = _send_claimed(row_id, now + lease, mail, sms, clock)
+                    outcome = _send_claimed(row_id, outcome, report, now + lease, mail, sms, clock)
             _record(outcome, report)
             db.session.commit()
+            outcome = None
+    except DBAPIError as exc:
+        if outcome is not None and database_unavailable(exc):
+            _keep(outcome)
+        raise
     finally:
         session.expire_on_commit = expire_on_commit
     return report
 
 
-def _send_claimed(row_id: int, lease_until: datetime, mail: MailTransport, sms: SmsWebhook,
-                  clock: Callable[[], datetime]) -> _Outcome | None:
+def _keep(outcome: _Outcome) -> None:
+    """The database went away after a message was handed to SMTP and before its outcome was
+    committed: keep the outcome in this process, so the next run records it instead of the row
+    being sent again once its lease runs out."""
+    current_app.extensions.setdefault(_KEPT, []).append(outcome)
+
+
+def _record_kept(report: DispatchReport) -> None:
+    """Commit the outcomes an earlier run could not (still before their leases ran out, unless
+    the outage outlasted them: then the row has been, or will be, sent again)."""
+    kept = current_app.extensions.get(_KEPT)
+    if kept:
+        for outcome in kept:
+            _record(outcome, report)
+        db.session.commit()
+        log.info("dispatch: recorded %s outcome(s) kept through a database outage", len(kept))
+        kept.clear()
+
+
+def _send_claimed(row_id: int, previous: _Outcome | None, report: DispatchReport, lease_until: datetime,
+                  mail: MailTransport, sms: SmsWebhook, clock: Callable[[], datetime]) -> _Outcome | None:
     """Send one row of this process's claim, unless the claim is no longer ours; the outcome.
 
     The transaction that reads the row also commits the previous row's outcome; it ends
     before anything is sent: nothing may hold locks while we talk to SMTP."""
+    _record(previous, report)
     loaded = _load_claimed(row_id)
     row = loaded[0] if loaded else None
     db.session.commit()

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from booking.database import database_unavailable, discard_session, error_summary
 from booking.errors import N_, DomainError, SlotUnavailable
 from booking.extensions import db
 from booking.web.formatting import slot_json
@@ -30,6 +33,9 @@ PAGE_MESSAGES = {400: _l("The request could not be understood. Please go back an
 TOO_MANY = N_("Too many requests; please wait a moment and try again.")
 FORM_EXPIRED = N_("The form expired or was sent twice. Please try again.")
 INTERNAL = N_("Something went wrong on our side.")
+UNAVAILABLE = N_("The service is briefly unavailable. Please try again in a moment.")
+# Seconds a client should wait after a 503: about what a PostgreSQL restart takes.
+RETRY_AFTER_SECONDS = 5
 
 
 def page_text(exc: DomainError) -> str:
@@ -42,14 +48,15 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/metrics")
 
 
-def error_response(status: int, code: str, message: str, page_message: str | None = None, **extra):
+def error_response(http_status: int, code: str, message: str, page_message: str | None = None, **extra):
     """`message`: English (JSON); a page shows `page_message`, or else `message` translated."""
     db.session.rollback()
     if wants_json():
         body = {"error": code, "message": message}
         body.update(extra)
-        return jsonify(body), status
-    return render_template("errors/error.html", status=status, message=page_message or gettext(message)), status
+        return jsonify(body), http_status
+    page = render_template("errors/error.html", status=http_status, message=page_message or gettext(message))
+    return page, http_status
 
 
 def _domain_error(exc: DomainError):
@@ -79,6 +86,33 @@ def _csrf_error(exc: CSRFError):
     return error_response(400, "bad_request", FORM_EXPIRED)
 
 
+def unavailable_response(extra: dict | None = None):
+    """503 with Retry-After: the database cannot answer now (restart, network cut, overload).
+
+    The request's connections are thrown away first (a rollback on a dropped connection would
+    fail again), and the page must not touch the database either: it is rendered without the
+    context processors (Flask-Login's would load the user), and g.database_unavailable keeps
+    the language choice away from the logged-in user's business."""
+    discard_session()
+    g.database_unavailable = True
+    if wants_json():
+        response = jsonify({"error": "service_unavailable", "message": UNAVAILABLE, **(extra or {})})
+    else:
+        page = current_app.jinja_env.get_template("errors/error.html")
+        response = current_app.make_response(page.render(status=503, message=gettext(UNAVAILABLE)))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _database_error(exc: Exception):
+    if not database_unavailable(exc):
+        return _unexpected(exc)
+    # One line, no traceback: an outage is an operational event, not a bug.
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, error_summary(exc))
+    return unavailable_response()
+
+
 def _unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "internal", INTERNAL)
@@ -88,4 +122,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(PoolTimeout, _database_error)
     app.register_error_handler(Exception, _unexpected)

@@ -30,6 +30,8 @@ def _business_locale() -> str | None:
     """The page's business (set by the public and workspace blueprints before their views), or
     for pages outside them, such as a workspace address that does not exist, the user's own."""
     locale = getattr(g, "business_locale", None)
+    if locale is None and g.get("database_unavailable"):
+        return None  # a 503 page: loading the user would hit the database that just failed
     if locale is None and current_user and current_user.is_authenticated:
         locale = current_user.business.locale
     return locale

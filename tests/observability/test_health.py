@@ -58,7 +58,8 @@ def test_the_next_beat_updates_the_same_row(app, frozen_now):
 def test_every_scheduler_beats_every_half_minute(app):
     scheduler = make_scheduler(app, BackgroundScheduler, "embedded")
     job = scheduler.get_job("heartbeat")
-    assert job.trigger.interval == timedelta(seconds=HEARTBEAT_SECONDS) and job.args == (app, "embedded")
+    assert job.trigger.interval == timedelta(seconds=HEARTBEAT_SECONDS)
+    assert job.args == (run_heartbeat, app, "embedded")  # run through run_guarded
 
 
 def test_a_database_that_does_not_answer_is_503():
@@ -68,5 +69,7 @@ def test_a_database_that_does_not_answer_is_503():
     finally:
         with down.app_context():
             db.engine.dispose()
-    assert response.status_code == 503
-    assert response.get_json() == {"status": "error", "database": "error", "scheduler": "unknown"}
+    assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
+    assert response.get_json() == {"status": "error", "database": "error", "scheduler": "unknown",
+                                   "error": "service_unavailable",
+                                   "message": "The service is briefly unavailable. Please try again in a moment."}

@@ -22,12 +22,15 @@ from booking.models import Booking, Business, Customer, Notification, Service, S
 from booking.models.catalog import service_staff
 
 LOCALES = ("en", "de", "es")
+# The rate limiter is one object per process: an app built here with the default (on) would
+# switch it on for every app of a test run that comes after.
+QUIET = {"RATELIMIT_ENABLED": False}
 STAFF = 10
 
 
 def migrate(url: str) -> None:
     """Run the migrations on an empty database (SQLAlchemy URL)."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER": "off", "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER": "off", "TESTING": True, **QUIET})
     with app.app_context():
         flask_migrate.upgrade()
         db.session.remove()
@@ -49,7 +52,7 @@ class Seeded:
 def seed_due_notifications(url: str, count: int, domain: str = "load.test") -> Seeded:
     """`count` confirmed bookings a day or more ahead, each with one due, pending email."""
     now = datetime.now(timezone.utc)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER": "off", "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER": "off", "TESTING": True, **QUIET})
     tag = uuid.uuid4().hex[:8]
     with app.app_context():
         session = db.session

@@ -57,11 +57,15 @@ class Processes:
 
     def web_with_scheduler(self, name: str, env: dict[str, str], timeout: float = 60) -> str:
         """gunicorn (one sync worker) with SCHEDULER=embedded; /healthz once starts its scheduler."""
+        return self.gunicorn(name, dict(env, SCHEDULER="embedded"), workers=1, timeout=timeout)
+
+    def gunicorn(self, name: str, env: dict[str, str], workers: int = 4, timeout: float = 60) -> str:
+        """gunicorn wsgi:app with `workers` sync workers (SCHEDULER as `env` says); its URL once healthy."""
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        process = self.spawn(name, [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind",
+        process = self.spawn(name, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
                                     f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning", "wsgi:app"],
-                             dict(env, SCHEDULER="embedded"))
+                             env)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -90,6 +94,17 @@ class Processes:
 
     def process(self, name: str) -> subprocess.Popen:
         return self._find(name)[0]
+
+    def children(self, name: str) -> list[int]:
+        """The pids of a process's children (gunicorn's workers), from /proc."""
+        pid = self.process(name).pid
+        try:
+            return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except FileNotFoundError:
+            return []
+
+    def log_text(self, name: str) -> str:
+        return self._find(name)[1].read_text(errors="replace")
 
     def tail(self, name: str, lines: int = 40) -> str:
         text = self._find(name)[1].read_text(errors="replace")
