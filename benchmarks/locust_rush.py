@@ -1,7 +1,9 @@
 """Locust users of the 08:00 rush (run by benchmarks/load_rush.py, which sets RUSH_CONFIG).
 
 Imports nothing from the app: locust runs on gevent in a process of its own. Two kinds of user,
-each paced at one request per second (constant_throughput), so their counts are the rates:
+each starting one request a second on average at random moments (a Poisson process, as independent
+visitors arrive; locust's constant_throughput would keep users started together in lockstep, so
+every second would begin with all of them at once), so their counts are the rates:
 - Browser: loads RUSH_CONFIG's range_days (a week) of availability (`staff=any`) from one of the next days;
 - Booker: books a slot on one of the popular days; on 409 it takes the first alternative the
   answer offers, as a visitor would, once.
@@ -13,11 +15,12 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from locust import HttpUser, constant_throughput, events, task
+from locust import HttpUser, events, task
 
 CONFIG = json.loads(os.environ.get("RUSH_CONFIG", "{}"))
 TIMINGS: dict[str, list[float]] = defaultdict(list)  # "<name> <status>" -> milliseconds
@@ -28,12 +31,25 @@ def local_day(offset: int) -> date:
     return (datetime.now(timezone.utc).astimezone(ZoneInfo(CONFIG["zone"])) + timedelta(days=offset)).date()
 
 
+def poisson_arrivals(rate_per_second: float):
+    """A locust wait_time: the next request starts an exponential gap after the previous one
+    started (not after it ended), so each user is a Poisson source of `rate_per_second`."""
+
+    def wait(user) -> float:
+        now = time.monotonic()
+        planned = getattr(user, "_next_start", now) + random.expovariate(rate_per_second)
+        user._next_start = max(planned, now)
+        return user._next_start - now
+
+    return wait
+
+
 def record(name: str, response) -> None:
     TIMINGS[f"{name} {response.status_code}"].append(response.request_meta["response_time"])
 
 
 class Browser(HttpUser):
-    wait_time = constant_throughput(1)
+    wait_time = poisson_arrivals(1.0)
     fixed_count = int(CONFIG.get("browsers", 0))
 
     @task
@@ -49,7 +65,7 @@ class Browser(HttpUser):
 
 
 class Booker(HttpUser):
-    wait_time = constant_throughput(1)
+    wait_time = poisson_arrivals(1.0)
     fixed_count = int(CONFIG.get("bookers", 0))
 
     def _post(self, body: dict):
