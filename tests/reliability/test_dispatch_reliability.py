@@ -175,6 +175,11 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_its_claim_is_taken_over_aft
     assert_sent_rows_reached_the_server(outbox, inbox)
 
 
+# Taking the in-process aiosmtpd server off the network and back ten times now and then leaves
+# one server-side asyncio transport whose finalizer complains when it is collected (seen in 2 of
+# ~10 full runs, never alone; tests/support/smtp.py aborts and sweeps what it can find). It is
+# the test's SMTP server, not the app: the dispatchers are separate processes.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_an_smtp_outage_is_retried_and_nothing_is_marked_sent_that_did_not_arrive(
         database, smtp_servers, inbox, processes):
     url, outbox = database
