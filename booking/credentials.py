@@ -9,7 +9,6 @@ verifies; `needs_rehash` tells the login to store it anew with these.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from functools import cache
 
@@ -29,11 +28,6 @@ def new_secret(prefix: str = "") -> str:
 def digest(secret: str) -> str:
     """SHA-256 hex digest under which a secret is stored and looked up."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def digests_match(secret: str, stored_digest: str) -> bool:
-    """Constant-time comparison of a presented secret with a stored digest."""
-    return hmac.compare_digest(digest(secret), stored_digest)
 
 
 def hash_password(password: str) -> str:
