@@ -30,6 +30,12 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def password_fingerprint(password_hash: str) -> str:
+    """A short digest of a stored password hash, kept in the login session so that a new
+    password ends every other session (the salt inside the hash keeps it useless for guessing)."""
+    return digest("session:" + password_hash)[:16]
+
+
 def hash_password(password: str) -> str:
     """The Argon2id hash (PHC string, salt included) under which a password is stored."""
     return _hasher.hash(password)

@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from booking.credentials import password_fingerprint
 from booking.extensions import db
 from booking.models.base import UTCDateTime
 from booking.models.tenancy import Business
@@ -37,6 +38,11 @@ class User(UserMixin, db.Model):
     @property
     def is_owner(self) -> bool:
         return self.role == "owner"
+
+    def get_id(self) -> str:
+        # What Flask-Login keeps in the session: with the password's fingerprint, a new password
+        # (reset, invitation) logs out every other browser at its next request.
+        return f"{self.id}.{password_fingerprint(self.password_hash)}"
 
 
 class ApiKey(db.Model):

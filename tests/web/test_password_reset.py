@@ -1,6 +1,6 @@
 """Password reset ("Forgot your password?") end to end, with the mail on a real SMTP server: the
 same answer for every address (no account enumeration), a link that works once and for an hour
-and is stored only as its SHA-256, a new password that ends every other open link, and a clear
+and is stored only as its SHA-256, a new password that ends every other open link and every other logged-in browser, and a clear
 page (never a 500) for an expired, used or unknown link."""
 from __future__ import annotations
 
@@ -85,6 +85,20 @@ def test_a_reset_link_arrives_and_sets_a_new_password_once(app, client, email, s
                                .order_by(AuditEntry.id.desc()).limit(1))
         owner = session.scalar(select(User).where(User.email == email))
         assert (entry.actor_user_id, entry.target_id, entry.details) == (owner.id, owner.id, {})
+
+
+def test_a_new_password_logs_out_every_other_browser(app, client, email, smtp):
+    elsewhere = app.test_client()  # say, a laptop left logged in at the desk
+    assert log_in(elsewhere, email, PASSWORD).status_code == 302
+    assert elsewhere.get("/app/").status_code == 200
+    ask_for_link(client, email)
+    [message] = smtp.to(email)
+    assert choose(client, link_in(message)).status_code == 303
+    assert client.get("/app/").status_code == 200  # who chose it stays logged in
+    gone = elsewhere.get("/app/")
+    assert gone.status_code == 302 and gone.headers["Location"].startswith("/login")
+    assert log_in(elsewhere, email, NEW_PASSWORD).status_code == 302
+    assert elsewhere.get("/app/").status_code == 200
 
 
 def test_every_address_gets_the_same_answer_and_only_accounts_get_mail(app, email, smtp):
