@@ -30,7 +30,7 @@ from booking.models import Booking, Staff, StaffDelay
 from booking.notify.dispatch import dispatch_due
 from booking.observability.heartbeat import HEARTBEAT_SECONDS, process_name, record_beat
 from booking.operations.bookings import lock_staff
-from booking.operations import retention
+from booking.operations import feed_cache, retention
 from booking.operations.delays import refresh_estimates
 
 log = logging.getLogger(__name__)
@@ -95,12 +95,16 @@ def run_heartbeat(app: Flask, role: str) -> None:
 
 def run_retention(app: Flask) -> None:
     """Erase long-gone customers and purge old cancelled bookings, per business
-    (booking.operations.retention); one commit per business and batch."""
+    (booking.operations.retention); one commit per business and batch. Then prune the feeds'
+    old change records."""
     with app.app_context(), writing():
         now = utcnow()
         for business_id in retention.business_ids():
             db.session.rollback()  # end the read: each business is its own short transaction
             _retain(business_id, now)
+        db.session.rollback()
+        feed_cache.prune_changes(now)
+        db.session.commit()
         db.session.remove()
 
 

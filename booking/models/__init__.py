@@ -7,7 +7,7 @@ from booking.models.bookings import (
     BookingEvent,
     overlap_clause,
 )
-from booking.models.calendars import BusyBlock, CalendarConflict, CalendarFeed, ExternalCalendar
+from booking.models.calendars import BusyBlock, CalendarConflict, CalendarFeed, ExternalCalendar, FeedChange
 from booking.models.catalog import Service, service_staff
 from booking.models.customers import CHANNELS, Customer
 from booking.models.heartbeats import SchedulerHeartbeat
@@ -21,6 +21,6 @@ __all__ = [
     "ACTIVE_STATUSES", "STATUSES", "CHANNELS", "ROLES", "ApiKey", "Booking", "BookingEvent",
     "Business", "Customer", "DateOverride", "Service", "Staff", "TimeOff", "User", "WeeklyHours",
     "overlap_clause", "service_staff", "KINDS", "NOTIFICATION_STATUSES", "Feedback", "Notification",
-    "StaffDelay", "BusyBlock", "CalendarConflict", "CalendarFeed", "ExternalCalendar", "AuditEntry",
+    "StaffDelay", "BusyBlock", "CalendarConflict", "CalendarFeed", "ExternalCalendar", "FeedChange", "AuditEntry",
     "LoginFailure", "PasswordReset", "SchedulerHeartbeat", "PurgedCancellation",
 ]

@@ -32,6 +32,21 @@ class CalendarFeed(db.Model):
     last_user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
+class FeedChange(db.Model):
+    """One committed transaction that changed what a business's feeds show (its bookings,
+    customers, services, staff or the business itself; business_id None: a bulk statement that
+    may have touched any business). Rows are only inserted, so writers never wait on each other;
+    (count, min id, max id) of a business's rows tells every process whether a feed it rendered
+    is still current. The daily retention job prunes rows older than two days."""
+
+    __tablename__ = "feed_changes"
+    __table_args__ = {"sqlite_autoincrement": True}  # never reuse an id: stamps must not repeat
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class ExternalCalendar(db.Model):
     """A calendar a staff member already uses, polled for busy times (its secret ICS address)."""
 

@@ -5,7 +5,7 @@ it can be shown again at any time while only its SHA-256 digest is stored for th
 Rotating replaces the nonce: the old URL stops answering at once.
 
 A rendered feed is kept in the process (booking.operations.feed_cache), so a calendar app's
-poll, and its 304, costs the token lookup and no rendering.
+poll, and its 304, costs the token lookup and the business's change stamp, and no rendering.
 """
 from __future__ import annotations
 
@@ -162,20 +162,22 @@ def forget_rendered(feed: CalendarFeed) -> None:
 
 
 def feed_document(feed: CalendarFeed, now: datetime) -> FeedDocument:
-    """The feed's bytes and ETag. Reused without a query while fresh (booking.operations.feed_cache),
-    else reused while rows, names and settings are those it was written from, else written anew."""
+    """The feed's bytes and ETag. Reused while the business's change stamp is the one it was
+    checked under (booking.operations.feed_cache), else while rows, names and settings are those
+    it was written from, else written anew."""
     cache = feed_cache.rendered
-    document = cache.fresh(feed.token_hash, feed.busy_only, now)
+    stamp = feed_cache.change_stamp(feed.business_id)  # before the rows: a later change shows next time
+    document = cache.current(feed.token_hash, feed.busy_only, stamp, now)
     if document is not None:
         return document
     header, rows = feed_header(feed), feed_rows(feed, now)
     inputs = (header, feed.busy_only, tuple(rows))
-    document = cache.matching(feed.token_hash, inputs, now)
+    document = cache.matching(feed.token_hash, inputs, stamp, now)
     if document is None:
         body = render_feed(header, rows, now, feed.busy_only)
         document = FeedDocument(body=body, etag=hashlib.sha256(body).hexdigest())
         entry = feed_cache.Entry(business_id=feed.business_id, busy_only=feed.busy_only, inputs=inputs,
-                                 document=document, checked_at=now)
+                                 stamp=stamp, document=document, checked_at=now)
         cache.put(feed.token_hash, entry)
     return document
 
