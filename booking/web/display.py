@@ -18,6 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from booking.operations.availability import from_epoch
+from booking.operations.privacy import ERASED_NAME
 from booking.timezones import zone
 
 # Each language is named in itself, so a visitor finds theirs whatever the page speaks now.
@@ -80,6 +81,11 @@ def minutes_text(minutes: int) -> str:
 
 def zone_text(tz_name: str) -> str:
     return tz_name.replace("_", " ")
+
+
+def person_text(name: str) -> str:
+    """A customer's name as shown: an erased customer's stored placeholder in the page's language."""
+    return _("Erased customer") if name == ERASED_NAME else name
 
 
 def status_text(status: str) -> str:

@@ -288,6 +288,12 @@ def test_the_owner_erases_a_customer_after_confirming(app, api, owner, practice)
     with database(app) as session:
         statuses = {b.id: b.status for b in session.scalars(select(Booking).where(Booking.customer_id == customer.id))}
     assert statuses == {visited: "completed", future: "cancelled"}
+    for lang, label in (("en", "Erased customer"), ("de", "Gelöschter Kunde"), ("es", "Cliente borrado")):
+        day = owner.get(f"/app/calendar/day?date=2027-02-01&lang={lang}").get_data(as_text=True)
+        today = owner.get(f"/app/?lang={lang}").get_data(as_text=True)
+        assert label in day and label in today and "Ida" not in day + today, lang
+        if lang != "en":
+            assert "Erased customer" not in day + today, lang
 
 
 # --- GDPR: booking.operations.privacy directly -------------------------------------------------

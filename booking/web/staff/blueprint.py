@@ -12,6 +12,7 @@ from booking.web.display import (
     date_text,
     datetime_text,
     lang_url,
+    person_text,
     short_datetime_text,
     status_text,
     time_text,
@@ -56,4 +57,4 @@ def _helpers() -> dict[str, Any]:
     return {"time_text": time_text, "date_text": date_text, "datetime_text": datetime_text,
             "short_datetime_text": short_datetime_text, "status_text": status_text, "zone_text": zone_text,
             "kind_text": kind_text, "message_status_text": message_status_text, "channel_text": channel_text,
-            "lang_url": lang_url, "languages": LANGUAGE_NAMES}
+            "person_text": person_text, "lang_url": lang_url, "languages": LANGUAGE_NAMES}

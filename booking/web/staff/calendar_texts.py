@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from booking.operations.calendar_view import CalendarBooking
 from booking.operations.availability import epoch
-from booking.web.display import status_text, time_text
+from booking.web.display import person_text, status_text, time_text
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Shown:
     """A booking as the calendar draws it, with its texts."""
 
     booking: CalendarBooking
+    who: str  # the customer's name; an erased customer's placeholder in the page's language
     start: str  # "9:00 AM"
     when: str  # "9:00 AM–9:30 AM"
     state: str | None  # the status in words, unless confirmed (the usual case says nothing)
@@ -60,6 +61,7 @@ class CalendarTexts:
         estimated = booking.estimated_start
         late = (_("expected %(time)s", time=self.time(estimated))
                 if booking.status == "confirmed" and estimated and estimated != booking.start else None)
-        return Shown(booking, self.time(booking.start), self.span(booking.start, booking.end),
+        return Shown(booking, person_text(booking.customer_name), self.time(booking.start),
+                     self.span(booking.start, booking.end),
                      None if booking.status == "confirmed" else self._states[booking.status], late,
                      booking.id in self.conflicted)
