@@ -30,6 +30,7 @@ from booking.calendars.fetch import FetchError, FetchResult, fetch
 from booking.calendars.ics_import import IcsImportError, parse_busy
 from booking.extensions import db
 from booking.models import ACTIVE_STATUSES, Booking, BusyBlock, CalendarConflict, ExternalCalendar, Staff
+from booking.models.base import UNREADABLE
 from booking.operations.bookings import lock_staff
 from booking.timezones import zone
 
@@ -41,6 +42,8 @@ WINDOW_AFTER = timedelta(days=1)  # beyond the business's max_advance_days
 # (or after one interval, if longer: never within the same run, whose slack is half an interval).
 CLAIM_LEASE = timedelta(minutes=10)
 MAX_PROBLEM_TEXT = 4000
+UNREADABLE_ERROR = ("The stored address can no longer be read (the server's secret key has changed). "
+                    "Please remove this calendar and add it again.")
 Fetcher = Callable[..., FetchResult]
 
 
@@ -104,6 +107,8 @@ def _plan(calendar: ExternalCalendar, now: datetime) -> _Plan:
 
 def _download(plan: _Plan, now: datetime, fetcher: Fetcher) -> _Fetched:
     """Network and parsing, outside any transaction; every failure becomes an error outcome."""
+    if plan.url == UNREADABLE:
+        return _Fetched("error", error=UNREADABLE_ERROR)
     try:
         result = fetcher(plan.url, plan.etag, plan.last_modified,
                          allow_private=bool(current_app.config["ALLOW_PRIVATE_CALENDAR_URLS"]))

@@ -3,8 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from flask import current_app
+from sqlalchemy import DateTime, Text
 from sqlalchemy.types import TypeDecorator
+
+from booking.sealing import seal, unseal
+
+UNREADABLE = ""  # what a sealed value reads as once SECRET_KEY changed (callers say so)
 
 
 class UTCDateTime(TypeDecorator):
@@ -31,3 +36,20 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+class SealedText(TypeDecorator):
+    """Text sealed at rest under the app's SECRET_KEY (booking.sealing). Reading a value sealed
+    under another key gives UNREADABLE, never an exception: a page must still render."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        return None if value is None else seal(value, current_app.config["SECRET_KEY"])
+
+    def process_result_value(self, value: str | None, dialect) -> str | None:
+        if value is None:
+            return None
+        opened = unseal(value, current_app.config["SECRET_KEY"])
+        return UNREADABLE if opened is None else opened

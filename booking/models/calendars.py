@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from booking.extensions import db
-from booking.models.base import UTCDateTime
+from booking.models.base import SealedText, UTCDateTime
 from booking.models.staff import Staff
 
 
@@ -55,7 +55,7 @@ class ExternalCalendar(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), index=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
-    url: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(SealedText)  # a secret address: sealed at rest
     name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     all_day_busy: Mapped[bool] = mapped_column(Boolean, default=True)
     etag: Mapped[str | None] = mapped_column(String(300), nullable=True)

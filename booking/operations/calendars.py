@@ -73,9 +73,9 @@ def add_calendar(business: Business, staff: Staff, url: str, name: str | None, a
                  allow_private: bool, now: datetime) -> ExternalCalendar:
     """Connect a calendar; the next sync run fetches it (next_sync_at = now)."""
     address = checked_url(url, allow_private)
-    duplicate = db.session.scalar(select(ExternalCalendar.id).where(ExternalCalendar.staff_id == staff.id,
-                                                                    ExternalCalendar.url == address))
-    if duplicate is not None:
+    # Addresses are sealed with a random IV, so SQL cannot compare them: a staff member has a few.
+    connected = db.session.scalars(select(ExternalCalendar).where(ExternalCalendar.staff_id == staff.id))
+    if any(calendar.url == address for calendar in connected):
         raise Conflict("This calendar is already connected for this staff member.")
     calendar = ExternalCalendar(business_id=business.id, staff_id=staff.id, url=address, name=name,
                                 all_day_busy=all_day_busy, failures=0, busy_count=0, next_sync_at=now,
