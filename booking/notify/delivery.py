@@ -5,7 +5,7 @@ A message planned for a booking that changed meanwhile is stale: it is expired, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 
 from flask import current_app
@@ -35,6 +35,8 @@ def stale_reason(row: Notification, booking: Booking, now: datetime) -> str | No
         return "booking changed after this message was planned"
     if row.kind == "reminder" and now >= booking.start_utc:
         return "appointment already started"
+    if row.kind == "reminder" and _closer_reminder_due(row, booking, now):
+        return "a closer reminder is due already"
     if row.kind == "cancellation" and booking.status != "cancelled":
         return "booking is no longer cancelled"
     if row.kind == "feedback" and booking.status != "completed":
@@ -46,6 +48,17 @@ def stale_reason(row: Notification, booking: Booking, now: datetime) -> str | No
     if row.channel == "email" and not booking.customer.email:  # staff removed the address meanwhile
         return "customer has no email address"
     return None
+
+
+def _closer_reminder_due(row: Notification, booking: Booking, now: datetime) -> bool:
+    """Whether a reminder at a smaller offset, planned together with this one, is due as well: after
+    an outage (or quiet hours) the customer gets the one that is nearest the visit, not a burst."""
+    offset = (row.payload or {}).get("offset_minutes")
+    if offset is None:
+        return False
+    moments = (booking.start_utc - timedelta(minutes=other)
+               for other in booking.business.reminder_offsets_minutes or [] if other < offset)
+    return any(row.created_at < moment <= now for moment in moments)
 
 
 def _delay_still_true(row: Notification, booking: Booking) -> bool:

@@ -120,6 +120,23 @@ def test_a_message_for_a_booking_that_changed_is_stale(app, api, frozen_now):
         db.session.rollback()
 
 
+def test_after_an_outage_only_the_reminder_nearest_the_visit_goes_out(app, api, frozen_now):
+    practice = setup_practice(api)
+    booked = book(api, practice, "2027-02-03T14:00:00+01:00")  # reminders due 02-02 13:00 and 02-03 11:00 UTC
+    with app.app_context():
+        first, second = db.session.scalars(select(Notification).where(
+            Notification.booking_id == booked["id"], Notification.kind == "reminder").order_by(Notification.due_at))
+        booking = first.booking
+        on_time = datetime(2027, 2, 2, 13, 0, tzinfo=UTC)
+        assert stale_reason(first, booking, on_time) is None
+        just_before = datetime(2027, 2, 3, 10, 59, tzinfo=UTC)  # late, but the 2 h one is not due yet
+        assert stale_reason(first, booking, just_before) is None
+        back = datetime(2027, 2, 3, 11, 30, tzinfo=UTC)  # the worker was down over both moments
+        assert stale_reason(first, booking, back) == "a closer reminder is due already"
+        assert stale_reason(second, booking, back) is None
+        db.session.rollback()
+
+
 @pytest.mark.parametrize("local, quiet", [("20:59", False), ("21:00", True), ("03:00", True), ("07:59", True),
                                           ("08:00", False)])
 def test_quiet_hours_wrap_midnight(local, quiet):
