@@ -127,6 +127,27 @@ def test_without_an_sms_gateway_a_customer_without_email_gets_nothing(owner, app
     assert channels_of(app, booking_id) == []  # no address to fall back to
 
 
+NOBODY_TELLS = "No message reaches this customer (no email address, no text messages)"
+
+
+def test_the_cancel_and_move_forms_say_how_the_customer_will_hear_of_it(owner, app, practice):
+    quiet = walk_in(owner, practice, "09:00", name="Quentin Quiet", phone="0151 999 777", preferred_channel="sms")
+    for path in (f"/app/bookings/{quiet}", f"/app/bookings/{quiet}/move"):
+        page = owner.get(path).get_data(as_text=True)
+        assert NOBODY_TELLS in page and "Included in the" not in page, path
+    with sms_gateway(app):
+        page = owner.get(f"/app/bookings/{quiet}").get_data(as_text=True)
+        assert "Included in the cancellation text message to the customer." in page and NOBODY_TELLS not in page
+        moving = owner.get(f"/app/bookings/{quiet}/move").get_data(as_text=True)
+        assert "Included in the text message that tells the customer the new time." in moving
+    mailed = walk_in(owner, practice, "10:00", name="Erna Email", email="erna@example.test",
+                     preferred_channel="email")
+    assert "Included in the cancellation email to the customer." in owner.get(f"/app/bookings/{mailed}").get_data(
+        as_text=True)
+    assert "Included in the email that tells the customer the new time." in owner.get(
+        f"/app/bookings/{mailed}/move").get_data(as_text=True)
+
+
 def test_a_new_customer_without_email_must_not_want_email(owner, app, practice):
     response = post_booking(owner, service=str(practice.service_id), start=f"{TUESDAY}T10:00:00+01:00",
                             name="Erna Email", phone="0171 123", preferred_channel="email", notes="Kept")
