@@ -56,6 +56,10 @@ class Config:
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url()
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-secret-key-change-me"
+        # Earlier keys, newest first, comma-separated: sessions, links, feeds and sealed calendar
+        # addresses made under them keep working after a rotation (Flask reads it for sessions).
+        self.SECRET_KEY_FALLBACKS = [key.strip() for key in (os.environ.get("SECRET_KEY_FALLBACKS") or "").split(",")
+                                     if key.strip()]
         # Empty: links are built from the request (fine on one machine); set it behind a proxy.
         self.BASE_URL = (os.environ.get("BASE_URL") or "").rstrip("/")
         self.SMTP_HOST = os.environ.get("SMTP_HOST") or None

@@ -8,8 +8,11 @@ verifies; `needs_rehash` tells the login to store it anew with these.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
+from collections.abc import Mapping
 from functools import cache
 
 from argon2 import PasswordHasher, Type
@@ -34,6 +37,24 @@ def password_fingerprint(password_hash: str) -> str:
     """A short digest of a stored password hash, kept in the login session so that a new
     password ends every other session (the salt inside the hash keeps it useless for guessing)."""
     return digest("session:" + password_hash)[:16]
+
+
+def server_keys(config: Mapping) -> list[str]:
+    """SECRET_KEY, then the SECRET_KEY_FALLBACKS it replaced (newest first): a key rotation keeps
+    links, feeds and sealed values made under an earlier key working."""
+    return [config["SECRET_KEY"], *[key for key in config.get("SECRET_KEY_FALLBACKS") or [] if key]]
+
+
+def derived_token(keys: list[str], message: str, stored_digest: str | None) -> str:
+    """HMAC-SHA256 of `message`, URL-safe, under the first of `keys` whose token has
+    `stored_digest` (the one it was handed out under), else under the current key."""
+    tokens = [base64.urlsafe_b64encode(hmac.new(key.encode(), message.encode(), hashlib.sha256).digest())
+              .decode().rstrip("=") for key in keys]
+    if stored_digest:
+        for token in tokens:
+            if hmac.compare_digest(digest(token), stored_digest):
+                return token
+    return tokens[0]
 
 
 def hash_password(password: str) -> str:

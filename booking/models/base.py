@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import DateTime, Text
 from sqlalchemy.types import TypeDecorator
 
+from booking.credentials import server_keys
 from booking.sealing import seal, unseal
 
 UNREADABLE = ""  # what a sealed value reads as once SECRET_KEY changed (callers say so)
@@ -51,5 +52,8 @@ class SealedText(TypeDecorator):
     def process_result_value(self, value: str | None, dialect) -> str | None:
         if value is None:
             return None
-        opened = unseal(value, current_app.config["SECRET_KEY"])
-        return UNREADABLE if opened is None else opened
+        for key in server_keys(current_app.config):  # after a rotation: the key it was sealed under
+            opened = unseal(value, key)
+            if opened is not None:
+                return opened
+        return UNREADABLE

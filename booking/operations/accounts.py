@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from booking.credentials import hash_password, new_secret
+from booking.credentials import hash_password, new_secret, server_keys
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.extensions import db
 from booking.models import ApiKey, Business, PasswordReset, Staff, User
@@ -131,7 +131,8 @@ def set_active(business: Business, user: User, active: bool) -> User:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_LINK_SALT)
+    # itsdangerous signs with the last key and accepts them all: fallbacks keep sent links valid.
+    return URLSafeSerializer(list(reversed(server_keys(current_app.config))), salt=_LINK_SALT)
 
 
 def _fingerprint(user: User) -> str:

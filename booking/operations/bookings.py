@@ -1,9 +1,6 @@
 """Bookings: create, move, cancel, status changes. Every write re-checks under a lock."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -13,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from booking.credentials import digest
+from booking.credentials import derived_token, digest, server_keys
 from booking.errors import N_, Conflict, NotFound, SlotUnavailable
 from booking.extensions import db
 from booking.models import ACTIVE_STATUSES, Booking, Business, Service, Staff
@@ -73,13 +70,12 @@ class BookingResult:
 
 
 def manage_token_for(booking: Booking) -> str:
-    """The booking's manage token, derived from its UID with the server secret.
+    """The booking's manage token, derived from its UID with the server secret (the fallback key
+    it was made under, after a rotation, so links in later messages keep working).
 
     Only its digest is stored, yet an idempotent replay can hand the same link out again.
     """
-    key = current_app.config["SECRET_KEY"].encode()
-    mac = hmac.new(key, f"manage:{booking.uid}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+    return derived_token(server_keys(current_app.config), f"manage:{booking.uid}", booking.manage_token_hash)
 
 
 def get_booking(business: Business, booking_id: int) -> Booking:

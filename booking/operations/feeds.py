@@ -9,9 +9,7 @@ poll, and its 304, costs the token lookup and the business's change stamp, and n
 """
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from booking.calendars.ics_export import CalendarEvent, FeedHeader, feed_bytes, feed_window
-from booking.credentials import digest
+from booking.credentials import derived_token, digest, server_keys
 from booking.database import writing
 from booking.errors import NotFound
 from booking.extensions import db
@@ -48,14 +46,14 @@ class FeedEntry:
 # --- tokens and rows ----------------------------------------------------------------------------
 
 def feed_token(feed: CalendarFeed) -> str:
-    """The secret of the feed's URL: HMAC-SHA256 of its nonce under SECRET_KEY, URL-safe."""
-    key = current_app.config["SECRET_KEY"].encode()
-    mac = hmac.new(key, f"feed:{feed.nonce}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+    """The secret of the feed's URL: HMAC-SHA256 of its nonce under SECRET_KEY (or the fallback
+    key it was made under, so a key rotation does not change subscribed addresses), URL-safe."""
+    return derived_token(server_keys(current_app.config), f"feed:{feed.nonce}", feed.token_hash)
 
 
 def _renew(feed: CalendarFeed) -> str:
     feed.nonce = secrets.token_hex(32)
+    feed.token_hash = None  # a new nonce: the token comes from the current key
     token = feed_token(feed)
     feed.token_hash = digest(token)
     return token

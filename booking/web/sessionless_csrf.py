@@ -20,11 +20,14 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
+from booking.credentials import server_keys
+
 SALT = "booking.sessionless-form"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    # itsdangerous signs with the last key and accepts them all: fallbacks keep open forms valid.
+    return URLSafeTimedSerializer(list(reversed(server_keys(current_app.config))), salt=SALT)
 
 
 def form_token(context: str) -> str:
