@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.orm.attributes import flag_modified
 
 from booking.calendars.fetch import FetchError, FetchResult, fetch
 from booking.calendars.ics_import import IcsImportError, parse_busy
@@ -155,6 +156,9 @@ def _record_success(calendar: ExternalCalendar, fetched: _Fetched, now: datetime
     calendar.content_hash = fetched.content_hash or calendar.content_hash
     calendar.last_synced_at, calendar.last_error, calendar.failures = now, None, 0
     calendar.next_sync_at = now + sync_interval()
+    # Sealed anew under today's SECRET_KEY: after a rotation, one sync round of every calendar
+    # and the old key can leave SECRET_KEY_FALLBACKS.
+    flag_modified(calendar, "url")
 
 
 def _record_failure(calendar: ExternalCalendar, error: str, now: datetime) -> None:

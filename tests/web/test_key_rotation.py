@@ -7,13 +7,14 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from booking import create_app
 from booking.credentials import derived_token, digest
 from booking.extensions import db
 from booking.models import Booking
 from booking.operations.bookings import manage_token_for
+from booking.sealing import unseal
 from tests.calendars.feed_server import FeedServer, Route, ics
 from tests.conftest import TEST_CONFIG
 from tests.support.factories import Api, booking_body, setup_practice
@@ -59,6 +60,11 @@ def test_what_was_handed_out_under_the_old_key_keeps_working(app, api, rotated, 
         assert after.json("POST", f"/api/v1/calendars/{calendar['id']}/sync")["status"] == "ok"
         [listed] = after.json("GET", f"/api/v1/staff/{practice.staff_ids[0]}/calendars")["calendars"]
         assert listed["url"] == server.url("/private.ics")
+        with rotated.app_context():  # the sync sealed it anew: the old key is no longer needed for it
+            stored = db.session.scalar(text("SELECT url FROM external_calendars WHERE id = :id"),
+                                       {"id": calendar["id"]})
+            assert unseal(stored, NEW) == server.url("/private.ics") and unseal(stored, OLD) is None
+            db.session.remove()
     client = rotated.test_client()
     assert client.get(f"/m/{booked['manage_token']}").status_code == 200
     assert token_in_use(rotated, booked["id"]) == booked["manage_token"]  # reminders carry the same link
