@@ -56,7 +56,7 @@ class Config:
     def __init__(self) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url()
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-secret-key-change-me"
-        # Earlier keys, newest first, comma-separated: sessions, links, feeds and sealed calendar
+        # Earlier keys, comma-separated: sessions, links, feeds and sealed calendar
         # addresses made under them keep working after a rotation (Flask reads it for sessions).
         self.SECRET_KEY_FALLBACKS = [key.strip() for key in (os.environ.get("SECRET_KEY_FALLBACKS") or "").split(",")
                                      if key.strip()]

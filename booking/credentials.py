@@ -34,27 +34,27 @@ def digest(secret: str) -> str:
 
 
 def password_fingerprint(password_hash: str) -> str:
-    """A short digest of a stored password hash, kept in the login session so that a new
-    password ends every other session (the salt inside the hash keeps it useless for guessing)."""
-    return digest("session:" + password_hash)[:16]
+    """A short digest of a stored password hash, carried by login sessions and account links so
+    that a new password ends them (the salt inside the hash keeps it useless for guessing)."""
+    return digest(password_hash)[:20]
 
 
 def server_keys(config: Mapping) -> list[str]:
-    """SECRET_KEY, then the SECRET_KEY_FALLBACKS it replaced (newest first): a key rotation keeps
-    links, feeds and sealed values made under an earlier key working."""
-    return [config["SECRET_KEY"], *[key for key in config.get("SECRET_KEY_FALLBACKS") or [] if key]]
+    """The SECRET_KEY_FALLBACKS, then SECRET_KEY: the order Flask and itsdangerous take (they sign
+    with the last and accept all), so a key rotation keeps what was made under an earlier key working."""
+    return [*[key for key in config.get("SECRET_KEY_FALLBACKS") or [] if key], config["SECRET_KEY"]]
 
 
 def derived_token(keys: list[str], message: str, stored_digest: str | None) -> str:
-    """HMAC-SHA256 of `message`, URL-safe, under the first of `keys` whose token has
-    `stored_digest` (the one it was handed out under), else under the current key."""
+    """HMAC-SHA256 of `message`, URL-safe, under the one of `keys` (server_keys) whose token has
+    `stored_digest` (the key it was handed out under), else under the current key (the last)."""
     tokens = [base64.urlsafe_b64encode(hmac.new(key.encode(), message.encode(), hashlib.sha256).digest())
               .decode().rstrip("=") for key in keys]
     if stored_digest:
         for token in tokens:
             if hmac.compare_digest(digest(token), stored_digest):
                 return token
-    return tokens[0]
+    return tokens[-1]
 
 
 def hash_password(password: str) -> str:

@@ -52,7 +52,7 @@ class SealedText(TypeDecorator):
     def process_result_value(self, value: str | None, dialect) -> str | None:
         if value is None:
             return None
-        for key in server_keys(current_app.config):  # after a rotation: the key it was sealed under
+        for key in reversed(server_keys(current_app.config)):  # the current key first, then fallbacks
             opened = unseal(value, key)
             if opened is not None:
                 return opened

@@ -8,7 +8,6 @@ account's current password hash: setting a password changes the hash, so each li
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -18,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from booking.credentials import hash_password, new_secret, server_keys
+from booking.credentials import hash_password, new_secret, password_fingerprint, server_keys
 from booking.errors import Conflict, InvalidInput, NotFound
 from booking.extensions import db
 from booking.models import ApiKey, Business, PasswordReset, Staff, User
@@ -131,18 +130,15 @@ def set_active(business: Business, user: User, active: bool) -> User:
 
 
 def _serializer() -> URLSafeSerializer:
-    # itsdangerous signs with the last key and accepts them all: fallbacks keep sent links valid.
-    return URLSafeSerializer(list(reversed(server_keys(current_app.config))), salt=_LINK_SALT)
+    return URLSafeSerializer(server_keys(current_app.config), salt=_LINK_SALT)  # fallbacks: sent links stay valid
 
 
-def _fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:20]
 
 
 def set_password_token(user: User, now: datetime) -> str:
     """The token of a set-password link for the account, valid for LINK_VALID_FOR from `now`."""
     expires = int((now + LINK_VALID_FOR).timestamp())
-    return _serializer().dumps({"user": user.id, "hash": _fingerprint(user), "expires": expires})
+    return _serializer().dumps({"user": user.id, "hash": password_fingerprint(user.password_hash), "expires": expires})
 
 
 def user_for_token(token: str, now: datetime) -> User:
@@ -159,7 +155,8 @@ def user_for_token(token: str, now: datetime) -> User:
         raise LinkExpired("This link has expired.")
     user = db.session.get(User, payload["user"])
     # The payload's signature is checked already; compare_digest all the same, as for every secret.
-    if user is None or not user.active or not hmac.compare_digest(_fingerprint(user), payload["hash"]):
+    if user is None or not user.active or not hmac.compare_digest(password_fingerprint(user.password_hash),
+                                                                  payload["hash"]):
         raise LinkUsed("This link was already used.")
     return user
 

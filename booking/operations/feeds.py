@@ -53,8 +53,7 @@ def feed_token(feed: CalendarFeed) -> str:
 
 def _renew(feed: CalendarFeed) -> str:
     feed.nonce = secrets.token_hex(32)
-    feed.token_hash = None  # a new nonce: the token comes from the current key
-    token = feed_token(feed)
+    token = derived_token(server_keys(current_app.config), f"feed:{feed.nonce}", None)  # the current key
     feed.token_hash = digest(token)
     return token
 

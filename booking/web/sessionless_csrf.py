@@ -26,8 +26,7 @@ SALT = "booking.sessionless-form"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    # itsdangerous signs with the last key and accepts them all: fallbacks keep open forms valid.
-    return URLSafeTimedSerializer(list(reversed(server_keys(current_app.config))), salt=SALT)
+    return URLSafeTimedSerializer(server_keys(current_app.config), salt=SALT)  # fallbacks: open forms stay valid
 
 
 def form_token(context: str) -> str:
