@@ -22,8 +22,10 @@ TRANSACTIONAL = ("confirmation", "reschedule", "cancellation")
 FEEDBACK_AFTER = timedelta(hours=2)
 
 
-def _sms_enabled() -> bool:
-    return bool(current_app.config.get("SMS_WEBHOOK_URL"))
+def planned_channel(kind: str, customer: Customer) -> str | None:
+    """The channel a message of `kind` to `customer` would go by now (channel_for with this
+    app's SMS gateway), or None when it would not be sent."""
+    return channel_for(kind, customer, bool(current_app.config.get("SMS_WEBHOOK_URL")))
 
 
 def channel_for(kind: str, customer: Customer, sms_enabled: bool) -> str | None:
@@ -62,7 +64,7 @@ def enqueue(booking: Booking, kind: str, key: str, due: datetime, now: datetime,
 def _new_row(booking: Booking, kind: str, key: str, due: datetime, now: datetime,
              payload: dict[str, Any] | None) -> Notification | None:
     customer = booking.customer
-    channel = channel_for(kind, customer, _sms_enabled())
+    channel = planned_channel(kind, customer)
     if channel is None:
         return None
     key = f"b{booking.id}:{key}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from booking.clock import utcnow
 from booking.errors import Conflict, SlotUnavailable
 from booking.extensions import db
 from booking.models import Booking, BookingEvent, Feedback, Notification, Staff, User
-from booking.notify.outbox import channel_for
+from booking.notify.outbox import planned_channel
 from booking.operations.availability import available_slots, epoch
 from booking.operations.booking_changes import apply_status_action, move_booking, status_actions
 from booking.operations.bookings import get_booking
@@ -127,10 +127,18 @@ def _audit_trail(booking: Booking) -> list[dict[str, Any]]:
              "message": (e.details or {}).get("message") or (e.details or {}).get("reason")} for e in events]
 
 
-def notice_channel(booking: Booking) -> str | None:
-    """How a move or cancellation notice would reach the customer ("email", "sms"), or None: then
-    the form says that nobody will tell them."""
-    return channel_for("cancellation", booking.customer, bool(current_app.config.get("SMS_WEBHOOK_URL")))
+def notice_hint(booking: Booking, kind: str) -> str:
+    """The hint under the message field of a move ("reschedule") or cancellation: how the notice
+    will reach the customer, or that nothing will."""
+    channel = planned_channel(kind, booking.customer)
+    if channel == "email":
+        return (_("Included in the email that tells the customer the new time.") if kind == "reschedule"
+                else _("Included in the cancellation email to the customer."))
+    if channel == "sms":
+        return (_("Included in the text message that tells the customer the new time.") if kind == "reschedule"
+                else _("Included in the cancellation text message to the customer."))
+    return _("No message reaches this customer (no email address, no text messages): please let them know "
+             "yourself.")
 
 
 def _detail_page(booking: Booking, status_form: StatusForm, status: int = 200):
@@ -147,7 +155,7 @@ def _detail_page(booking: Booking, status_form: StatusForm, status: int = 200):
         estimated=estimated if estimated and estimated != booking.start_utc else None,
         history=_nearby_bookings(booking, now), audit=_audit_trail(booking), status_form=status_form,
         actions=status_actions(booking, now, zone(g.business.timezone)), field_attrs=field_attrs,
-        notice_channel=notice_channel(booking)), status
+        notice_hint=notice_hint(booking, "cancellation")), status
 
 
 @bp.get("/bookings/<int:booking_id>")
@@ -216,7 +224,8 @@ def _move_page(booking: Booking, form: MoveForm, offering: list[Staff], status: 
         taken=alternatives is not None,
         alternatives=[(slot_iso(slot, tz_name), short_datetime_text(slot.start, tz_name))
                       for slot in alternatives or []],
-        field_attrs=field_attrs, error_anchor=error_anchor, notice_channel=notice_channel(booking)), status
+        field_attrs=field_attrs, error_anchor=error_anchor,
+        notice_hint=notice_hint(booking, "reschedule")), status
 
 
 @bp.route("/bookings/<int:booking_id>/move", methods=["GET", "POST"])
