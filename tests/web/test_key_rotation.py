@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from booking import create_app
 from booking.credentials import derived_token, digest
 from booking.extensions import db
-from booking.models import Booking
+from booking.models import Booking, CalendarFeed
 from booking.operations.bookings import manage_token_for
 from booking.sealing import unseal
 from tests.calendars.feed_server import FeedServer, Route, ics
@@ -90,7 +90,6 @@ def uid_of(app, booking_id: int) -> str:
 
 
 def feed_nonce(token: str) -> str:
-    from booking.models import CalendarFeed
     return db.session.scalar(select(CalendarFeed.nonce).where(CalendarFeed.token_hash == digest(token)))
 
 
